@@ -1,0 +1,179 @@
+/**
+ * The one module that reads process.env. Every setting has its default beside it, and a bad value
+ * stops start-up with a message naming the variable and what it received.
+ */
+import path from "node:path";
+
+export type Vendor = "openai" | "anthropic";
+export const VENDORS: readonly Vendor[] = ["openai", "anthropic"];
+
+export interface VendorDefaults {
+  /** Model for note generation and for grading without reasoning. */
+  chat: string;
+  /** Model for grading when the experiment's combination asks for a reasoning grader. */
+  reasoning: string;
+}
+
+/** USD per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+
+export interface LlmConfig {
+  /** Base URLs that override the SDKs' own; a model row's base_url wins over these. */
+  baseUrls: Record<Vendor, string | undefined>;
+  defaults: Record<Vendor, VendorDefaults>;
+  /** Milliseconds one HTTP request may take before it is cut and retried. */
+  requestTimeoutMs: number;
+  /** Transport retries (429, 5xx, 529, resets, timeouts) after the first try of one request. */
+  transportRetries: number;
+  /** First backoff in ms; doubles on each retry, with full jitter, capped by backoffMaxMs. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Tries for an answer that is not valid JSON or breaks the schema (the error is fed back). */
+  structuredOutputTries: number;
+  /** Requests in flight per vendor, across all runs (Infinity = no cap). */
+  vendorConcurrency: Record<Vendor, number>;
+  /** Requests per interval per vendor (Infinity = no limit), and that interval in ms. */
+  vendorRateLimit: Record<Vendor, number>;
+  vendorRateIntervalMs: number;
+  /** Price per model name; unknown models cost 0 and say so in the cost breakdown. */
+  prices: Record<string, ModelPrice>;
+  maxOutputTokens: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** External Postgres; when unset the server starts an embedded one. */
+  databaseUrl: string | undefined;
+  /** Where the embedded Postgres keeps its data across restarts. */
+  embeddedPgDir: string;
+  embeddedPgPort: number;
+  /** The folder of shared case data (../shared/data beside the checkout). */
+  sharedDataDir: string;
+  /** Seconds that calls in flight may take to finish after SIGTERM before they are aborted. */
+  shutdownGraceMs: number;
+  /** Lease of a running job; a job whose lease ran out is taken to be abandoned by a dead process. */
+  jobLeaseMs: number;
+  /** Minimum ms between two progress messages to one subscriber (the final one is always sent). */
+  progressThrottleMs: number;
+  /** Resume runs left `running` by a process that died, on start. */
+  resumeOnStart: boolean;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  llm: LlmConfig;
+}
+
+/** Prices in USD per million tokens, as published by the vendors; override with LLM_PRICES_JSON. */
+const DEFAULT_PRICES: Record<string, ModelPrice> = {
+  "gpt-4.1": { input: 2, output: 8 },
+  "gpt-4.1-mini": { input: 0.4, output: 1.6 },
+  o3: { input: 2, output: 8 },
+  "o4-mini": { input: 1.1, output: 4.4 },
+  "claude-sonnet-4-5-20250929": { input: 3, output: 15 },
+  "claude-sonnet-4-5": { input: 3, output: 15 },
+  "claude-opus-4-1-20250805": { input: 15, output: 75 },
+  "claude-opus-4-1": { input: 15, output: 75 },
+};
+
+type Env = Record<string, string | undefined>;
+
+class ConfigError extends Error {}
+
+function readInt(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "Infinity" || raw === "unlimited") return Infinity;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be an integer >= ${min}, received "${raw}"`);
+  }
+  return value;
+}
+
+function readString(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === "" ? fallback : raw;
+}
+
+function readPrices(env: Env): Record<string, ModelPrice> {
+  const raw = env.LLM_PRICES_JSON;
+  if (!raw) return DEFAULT_PRICES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`LLM_PRICES_JSON must be JSON like {"gpt-4.1":{"input":2,"output":8}}`);
+  }
+  const prices: Record<string, ModelPrice> = { ...DEFAULT_PRICES };
+  for (const [model, price] of Object.entries(parsed as Record<string, ModelPrice>)) {
+    if (typeof price?.input !== "number" || typeof price?.output !== "number") {
+      throw new ConfigError(`LLM_PRICES_JSON: "${model}" needs numeric input and output prices`);
+    }
+    prices[model] = { input: price.input, output: price.output };
+  }
+  return prices;
+}
+
+function readLogLevel(env: Env): Config["logLevel"] {
+  const raw = readString(env, "LOG_LEVEL", "info");
+  const levels = ["debug", "info", "warn", "error", "silent"] as const;
+  const level = levels.find((l) => l === raw);
+  if (!level) throw new ConfigError(`LOG_LEVEL must be one of ${levels.join(", ")}, received "${raw}"`);
+  return level;
+}
+
+/** src/ when run from source, dist/src/ when compiled: either way the checkout is above it. */
+function findProjectRoot(): string {
+  const parent = path.resolve(__dirname, "..");
+  return path.basename(parent) === "dist" ? path.dirname(parent) : parent;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const projectRoot = findProjectRoot();
+  return {
+    port: readInt(env, "PORT", 4000),
+    host: readString(env, "HOST", "127.0.0.1"),
+    databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPgDir: path.resolve(projectRoot, readString(env, "EMBEDDED_PG_DIR", ".data/postgres")),
+    embeddedPgPort: readInt(env, "EMBEDDED_PG_PORT", 54329, 1),
+    sharedDataDir: path.resolve(projectRoot, readString(env, "SHARED_DATA_DIR", "../shared/data")),
+    shutdownGraceMs: readInt(env, "SHUTDOWN_GRACE_MS", 10_000),
+    jobLeaseMs: readInt(env, "JOB_LEASE_MS", 60_000, 1000),
+    progressThrottleMs: readInt(env, "PROGRESS_THROTTLE_MS", 250),
+    resumeOnStart: readString(env, "RESUME_ON_START", "true") !== "false",
+    logLevel: readLogLevel(env),
+    llm: {
+      baseUrls: { openai: env.OPENAI_BASE_URL || undefined, anthropic: env.ANTHROPIC_BASE_URL || undefined },
+      defaults: {
+        openai: {
+          chat: readString(env, "OPENAI_DEFAULT_CHAT_MODEL", "gpt-4.1"),
+          reasoning: readString(env, "OPENAI_DEFAULT_REASONING_MODEL", "o3"),
+        },
+        anthropic: {
+          chat: readString(env, "ANTHROPIC_DEFAULT_CHAT_MODEL", "claude-sonnet-4-5-20250929"),
+          reasoning: readString(env, "ANTHROPIC_DEFAULT_REASONING_MODEL", "claude-opus-4-1-20250805"),
+        },
+      },
+      requestTimeoutMs: readInt(env, "LLM_REQUEST_TIMEOUT_MS", 120_000, 1),
+      transportRetries: readInt(env, "LLM_TRANSPORT_RETRIES", 4),
+      backoffBaseMs: readInt(env, "LLM_BACKOFF_BASE_MS", 500),
+      backoffMaxMs: readInt(env, "LLM_BACKOFF_MAX_MS", 30_000),
+      structuredOutputTries: readInt(env, "LLM_STRUCTURED_OUTPUT_TRIES", 3, 1),
+      vendorConcurrency: {
+        openai: readInt(env, "OPENAI_MAX_CONCURRENCY", Infinity, 1),
+        anthropic: readInt(env, "ANTHROPIC_MAX_CONCURRENCY", Infinity, 1),
+      },
+      vendorRateLimit: {
+        openai: readInt(env, "OPENAI_REQUESTS_PER_INTERVAL", Infinity, 1),
+        anthropic: readInt(env, "ANTHROPIC_REQUESTS_PER_INTERVAL", Infinity, 1),
+      },
+      vendorRateIntervalMs: readInt(env, "LLM_RATE_INTERVAL_MS", 60_000, 1),
+      prices: readPrices(env),
+      maxOutputTokens: readInt(env, "LLM_MAX_OUTPUT_TOKENS", 8192, 1),
+    },
+  };
+}
+
+export { ConfigError };

