@@ -1,0 +1,55 @@
+import { Field, Int, ObjectType } from "type-graphql";
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
+import { Experiment } from "./experiment";
+import { ExperimentResult } from "./experiment-result";
+import { JobColumns } from "./job-columns";
+import { Rubric } from "./rubric";
+import { Score } from "./score";
+
+/** One planned grade (a grade job): a note × one of its case's rubrics × grade replication. */
+@ObjectType()
+@Entity({ name: "experiment_result_score" })
+@Unique("experiment_result_score_job_key", ["experimentResultId", "rubricId", "gradeReplication"])
+@Index("experiment_result_score_experiment_status_idx", ["experimentId", "status"])
+export class ExperimentResultScore extends JobColumns {
+  @Field(() => Int)
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Field(() => Int)
+  @Column({ name: "experiment_result_id", type: "int" })
+  experimentResultId!: number;
+
+  @ManyToOne(() => ExperimentResult, { onDelete: "CASCADE" })
+  @JoinColumn({ name: "experiment_result_id" })
+  experimentResult?: ExperimentResult;
+
+  /** Copied from the note job so that progress needs no join. */
+  @Field(() => Int)
+  @Column({ name: "experiment_id", type: "int" })
+  experimentId!: number;
+
+  @ManyToOne(() => Experiment, { onDelete: "CASCADE" })
+  @JoinColumn({ name: "experiment_id" })
+  experiment?: Experiment;
+
+  @Field(() => Int)
+  @Column({ name: "rubric_id", type: "int" })
+  rubricId!: number;
+
+  @ManyToOne(() => Rubric, { onDelete: "CASCADE" })
+  @JoinColumn({ name: "rubric_id" })
+  rubric?: Rubric;
+
+  @Field(() => Int, { description: "Which of the experiment's grade replications, from 1" })
+  @Column({ name: "grade_replication", type: "int" })
+  gradeReplication!: number;
+
+  @Field(() => Int, { nullable: true })
+  @Column({ name: "score_id", type: "int", nullable: true })
+  scoreId!: number | null;
+
+  @ManyToOne(() => Score, { onDelete: "SET NULL", nullable: true })
+  @JoinColumn({ name: "score_id" })
+  score?: Score | null;
+}

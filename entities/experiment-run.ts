@@ -1,0 +1,77 @@
+import { Field, Int, ObjectType } from "type-graphql";
+import { GraphQLJSON } from "graphql-scalars";
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
+import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Experiment } from "./experiment";
+import { RunStatus } from "./job-status";
+
+export interface SkippedCase {
+  caseId: number;
+  caseName: string;
+  reason: string;
+}
+
+/** One start of an experiment. At most one run per experiment is `running` (a partial unique index). */
+@ObjectType()
+@Entity({ name: "experiment_run" })
+@Index("experiment_run_one_active_idx", ["experimentId"], { unique: true, where: `"status" = 'running'` })
+export class ExperimentRun {
+  @Field(() => Int)
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Field()
+  @CreatedColumn()
+  created!: Date;
+
+  @Field()
+  @UpdatedColumn()
+  updated!: Date;
+
+  @Field(() => Int)
+  @Column({ name: "experiment_id", type: "int" })
+  experimentId!: number;
+
+  @ManyToOne(() => Experiment, { onDelete: "CASCADE" })
+  @JoinColumn({ name: "experiment_id" })
+  experiment?: Experiment;
+
+  @Field(() => RunStatus)
+  @Column({ type: "enum", enum: RunStatus, enumName: "run_status", default: RunStatus.running })
+  status!: RunStatus;
+
+  @Field(() => Int)
+  @Column({ type: "int" })
+  workers!: number;
+
+  @Field(() => Int)
+  @Column({ name: "max_attempts", type: "int" })
+  maxAttempts!: number;
+
+  @Field()
+  @Column({ name: "retry_failed", type: "boolean", default: false })
+  retryFailed!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "started_at", type: "timestamptz", nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "finished_at", type: "timestamptz", nullable: true })
+  finishedAt!: Date | null;
+
+  /** Refreshed by the process driving the run; a stale heartbeat means that process died. */
+  @Column({ name: "heartbeat_at", type: "timestamptz", nullable: true })
+  heartbeatAt!: Date | null;
+
+  @Column({ name: "owner_id", type: "text", nullable: true })
+  ownerId!: string | null;
+
+  @Field(() => GraphQLJSON, { description: "Cases not run, each with the reason: [{caseId, caseName, reason}]" })
+  @Column({ name: "skipped_cases", type: "jsonb", default: [] })
+  skippedCases!: SkippedCase[];
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: "text", nullable: true })
+  error!: string | null;
+}

@@ -1,0 +1,81 @@
+import { Field, Float, Int } from "type-graphql";
+import { GraphQLJSON } from "graphql-scalars";
+import { Column } from "typeorm";
+import { CreatedColumn, UpdatedColumn, numericToNumber } from "./columns";
+import { JobStatus } from "./job-status";
+
+/** One failed attempt, kept on the job so that nothing about a failure is lost. */
+export interface AttemptError {
+  attempt: number;
+  at: string;
+  kind: string;
+  message: string;
+}
+
+/** The columns every job (a planned note or grade) carries: its state, attempts, timings and cost. */
+
+export abstract class JobColumns {
+  @Field()
+  @CreatedColumn()
+  created!: Date;
+
+  @Field()
+  @UpdatedColumn()
+  updated!: Date;
+
+  @Field(() => JobStatus)
+  @Column({ type: "enum", enum: JobStatus, enumName: "job_status", default: JobStatus.planned })
+  status!: JobStatus;
+
+  @Field(() => Boolean, { nullable: true, description: "null until the job has finished" })
+  @Column({ type: "boolean", nullable: true })
+  failed!: boolean | null;
+
+  @Field(() => GraphQLJSON, { description: "The error of every failed attempt: [{attempt, at, kind, message}]" })
+  @Column({ type: "jsonb", default: [] })
+  errors!: AttemptError[];
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  attempts!: number;
+
+  @Field(() => Int, { nullable: true, description: "The run that last worked on this job" })
+  @Column({ name: "run_id", type: "int", nullable: true })
+  runId!: number | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "started_at", type: "timestamptz", nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "finished_at", type: "timestamptz", nullable: true })
+  finishedAt!: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  @Column({ name: "duration_ms", type: "int", nullable: true })
+  durationMs!: number | null;
+
+  /** While running: when the worker's claim runs out if its process dies. */
+  @Column({ name: "lease_expires_at", type: "timestamptz", nullable: true })
+  leaseExpiresAt!: Date | null;
+
+  @Field(() => Int)
+  @Column({ name: "input_tokens", type: "int", default: 0 })
+  inputTokens!: number;
+
+  @Field(() => Int)
+  @Column({ name: "output_tokens", type: "int", default: 0 })
+  outputTokens!: number;
+
+  @Field(() => Float)
+  @Column({ name: "cost_usd", type: "numeric", precision: 14, scale: 6, default: 0, transformer: numericToNumber })
+  costUsd!: number;
+
+  @Field({ description: "Vendor of the model that did the job (generator for a note, grader for a grade)" })
+  @Column({ name: "text_llm_vendor", type: "text", default: "" })
+  textLlmVendor!: string;
+
+  @Field()
+  @Column({ name: "text_llm_name", type: "text", default: "" })
+  textLlmName!: string;
+}

@@ -1,0 +1,93 @@
+import { Field, Float, Int, ObjectType } from "type-graphql";
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
+import { CreatedColumn, UpdatedColumn, numericToNumber } from "./columns";
+import { GeneratedNote } from "./generated-note";
+import { Rubric } from "./rubric";
+
+@ObjectType()
+export class CriterionScore {
+  @Field(() => Int, { description: "The criterion's position in the rubric, from 0" })
+  id!: number;
+
+  @Field()
+  rationale!: string;
+
+  @Field(() => Int, { description: "0..100: how far the criterion is met (for a negative one: how far the fault is present)" })
+  satisfaction!: number;
+
+  @Field(() => Float, { description: "weight × satisfaction / 100, negated for a negative criterion" })
+  score!: number;
+}
+
+/** A grade of a note against a rubric. */
+@ObjectType()
+@Entity({ name: "score" })
+export class Score {
+  @Field(() => Int)
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Field()
+  @CreatedColumn()
+  created!: Date;
+
+  @Field()
+  @UpdatedColumn()
+  updated!: Date;
+
+  @Field(() => Int)
+  @Column({ name: "rubric_id", type: "int" })
+  rubricId!: number;
+
+  @ManyToOne(() => Rubric, { onDelete: "CASCADE" })
+  @JoinColumn({ name: "rubric_id" })
+  rubric?: Rubric;
+
+  @Field(() => Int)
+  @Column({ name: "generated_note_id", type: "int" })
+  generatedNoteId!: number;
+
+  @ManyToOne(() => GeneratedNote, { onDelete: "CASCADE" })
+  @JoinColumn({ name: "generated_note_id" })
+  generatedNote?: GeneratedNote;
+
+  @Field(() => [CriterionScore])
+  @Column({ name: "scoring_result", type: "jsonb" })
+  scoringResult!: CriterionScore[];
+
+  @Field(() => Float)
+  @Column({ name: "overall_score", type: "double precision" })
+  overallScore!: number;
+
+  @Field()
+  @Column({ name: "text_llm_vendor", type: "text", default: "" })
+  textLlmVendor!: string;
+
+  @Field()
+  @Column({ name: "text_llm_name", type: "text", default: "" })
+  textLlmName!: string;
+
+  @Field(() => Float)
+  @Column({ type: "double precision", default: 0 })
+  temperature!: number;
+
+  @Field()
+  @Column({ name: "prompt_version", type: "text", default: "" })
+  promptVersion!: string;
+
+  @Field(() => Int)
+  @Column({ name: "input_tokens", type: "int", default: 0 })
+  inputTokens!: number;
+
+  @Field(() => Int)
+  @Column({ name: "output_tokens", type: "int", default: 0 })
+  outputTokens!: number;
+
+  @Field(() => Float)
+  @Column({ name: "cost_usd", type: "numeric", precision: 14, scale: 6, default: 0, transformer: numericToNumber })
+  costUsd!: number;
+
+  @Field(() => Int)
+  @Column({ name: "duration_ms", type: "int", default: 0 })
+  durationMs!: number;
+}

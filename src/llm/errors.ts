@@ -1,0 +1,122 @@
+/**
+ * One error type for every failure of the layer, and the one place that decides which vendor
+ * failures are retryable. Messages are built here from vendor, status and a short body excerpt,
+ * never from the SDKs' own errors (those may carry request headers, i.e. the API key).
+ */
+import type { Usage, Vendor } from "./types";
+
+export type LlmErrorKind = "transport" | "invalid_output" | "aborted" | "timeout" | "auth" | "bad_request";
+
+export class LlmError extends Error {
+  override name = "LlmError";
+  kind: LlmErrorKind;
+  retryable: boolean;
+  /** What the failed call spent (requests, tokens of invalid answers, cost, latency). */
+  usage: Usage;
+  status?: number;
+
+  constructor(kind: LlmErrorKind, message: string, usage: Usage, options: { retryable?: boolean; status?: number } = {}) {
+    super(message);
+    this.kind = kind;
+    this.usage = usage;
+    this.status = options.status;
+    this.retryable = options.retryable ?? (kind === "transport" || kind === "timeout");
+  }
+}
+
+/** HTTP statuses that are worth another try: timeout, conflict/lock, rate limit, server, overloaded. */
+const RETRYABLE_STATUSES = new Set([408, 409, 429]);
+export const STATUS_OVERLOADED = 529;
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUSES.has(status) || status >= 500;
+}
+
+/** Replace every occurrence of each secret, and anything shaped like an API key, with a marker. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join("[redacted]");
+  }
+  return out.replace(/\b(sk-(?:ant-)?[A-Za-z0-9_-]{6,})/g, "[redacted]");
+}
+
+/** What one failed attempt was, before it is wrapped as an LlmError with the call's usage. */
+export interface AttemptFailure {
+  kind: LlmErrorKind;
+  retryable: boolean;
+  status?: number;
+  message: string;
+  /** From Retry-After / retry-after-ms, when the vendor sent one. */
+  retryAfterMs?: number;
+}
+
+interface SdkLikeError {
+  name?: string;
+  status?: number;
+  headers?: { get(name: string): string | null } | Record<string, string>;
+  error?: unknown;
+  message?: string;
+  code?: string;
+  cause?: unknown;
+}
+
+function headerOf(headers: SdkLikeError["headers"], name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as { get?: unknown }).get === "function") {
+    return (headers as { get(n: string): string | null }).get(name) ?? undefined;
+  }
+  return (headers as Record<string, string>)[name];
+}
+
+export function parseRetryAfter(headers: SdkLikeError["headers"]): number | undefined {
+  const ms = headerOf(headers, "retry-after-ms");
+  if (ms !== undefined && ms !== "" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const raw = headerOf(headers, "retry-after");
+  if (raw === undefined || raw === "") return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function excerpt(body: unknown): string {
+  if (body === undefined || body === null) return "";
+  let text: string;
+  if (typeof body === "string") text = body;
+  else {
+    const inner = (body as { error?: { message?: unknown } }).error;
+    const message = (body as { message?: unknown }).message ?? inner?.message;
+    text = typeof message === "string" ? message : JSON.stringify(body);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * Classify whatever the SDK threw. `aborted` is decided by the caller's signal, not by the error
+ * class, because a timeout also surfaces as an abort inside fetch.
+ */
+export function classifySdkError(err: unknown, vendor: Vendor, signal: AbortSignal | undefined): AttemptFailure {
+  if (signal?.aborted) return { kind: "aborted", retryable: false, message: `${vendor} request aborted` };
+  const e = (err ?? {}) as SdkLikeError;
+  const name = e.name ?? e.constructor?.name ?? "";
+  if (/Timeout/i.test(name)) {
+    return { kind: "timeout", retryable: true, message: `${vendor} request timed out` };
+  }
+  if (/UserAbort/i.test(name)) return { kind: "aborted", retryable: false, message: `${vendor} request aborted` };
+  if (typeof e.status === "number") {
+    const status = e.status;
+    const retryable = isRetryableStatus(status);
+    const detail = excerpt(e.error);
+    const message = `${vendor} answered HTTP ${status}${detail ? `: ${detail}` : ""}`;
+    if (status === 401 || status === 403) return { kind: "auth", retryable: false, status, message };
+    if (!retryable) return { kind: "bad_request", retryable: false, status, message };
+    return { kind: "transport", retryable: true, status, message, retryAfterMs: parseRetryAfter(e.headers) };
+  }
+  if (/Connection/i.test(name) || e.code === "ECONNRESET" || e.code === "ECONNREFUSED") {
+    const cause = (e.cause as { code?: string; message?: string } | undefined) ?? {};
+    return { kind: "transport", retryable: true, message: `${vendor} connection failed${cause.code ? ` (${cause.code})` : ""}` };
+  }
+  // Anything else (e.g. the SDK refusing a request before sending it) is not worth repeating.
+  return { kind: "bad_request", retryable: false, message: `${vendor} request failed: ${excerpt(e.message ?? String(err))}` };
+}
