@@ -1,0 +1,79 @@
+/**
+ * SDK clients and per-vendor limiters, built once from LlmConfig and shared by every call.
+ *
+ * SDK clients are cached per (vendor, apiKey, baseUrl): constructing one per call would cost more
+ * than the rest of a call at zero latency. The SDKs' own retries are off (`maxRetries: 0`) so that
+ * src/llm/transport.ts counts and paces every attempt; their `timeout` is config.requestTimeoutMs.
+ * Base URLs and keys are always passed explicitly so the SDKs never read process.env themselves.
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import PQueue from "p-queue";
+import type { LlmConfig } from "../config";
+import type { ModelSpec, Vendor } from "./types";
+
+const OFFICIAL_BASE_URLS: Record<Vendor, string> = {
+  openai: "https://api.openai.com/v1",
+  anthropic: "https://api.anthropic.com",
+};
+
+export interface LlmClients {
+  readonly config: LlmConfig;
+  /** Log sink; every line has already been scrubbed of API keys. */
+  readonly log: (msg: string) => void;
+  /** Per-vendor limiter, or null when neither concurrency nor rate is capped (no queue overhead). */
+  readonly limiters: Record<Vendor, PQueue | null>;
+  openai(apiKey: string, baseUrl: string): OpenAI;
+  anthropic(apiKey: string, baseUrl: string): Anthropic;
+}
+
+function makeLimiter(config: LlmConfig, vendor: Vendor): PQueue | null {
+  const concurrency = config.vendorConcurrency[vendor];
+  const rate = config.vendorRateLimit[vendor];
+  if (!Number.isFinite(concurrency) && !Number.isFinite(rate)) return null;
+  return new PQueue({
+    concurrency: Number.isFinite(concurrency) ? concurrency : Infinity,
+    ...(Number.isFinite(rate) ? { intervalCap: rate, interval: config.vendorRateIntervalMs } : {}),
+  });
+}
+
+export function makeLlmClients(config: LlmConfig, options: { log?: (msg: string) => void } = {}): LlmClients {
+  const openaiClients = new Map<string, OpenAI>();
+  const anthropicClients = new Map<string, Anthropic>();
+  const common = { maxRetries: 0, timeout: config.requestTimeoutMs };
+  return {
+    config,
+    log: options.log ?? (() => {}),
+    limiters: { openai: makeLimiter(config, "openai"), anthropic: makeLimiter(config, "anthropic") },
+    openai(apiKey, baseUrl) {
+      const key = `${apiKey}\u0000${baseUrl}`;
+      let client = openaiClients.get(key);
+      if (!client) {
+        client = new OpenAI({ ...common, apiKey, baseURL: baseUrl, organization: null, project: null });
+        openaiClients.set(key, client);
+      }
+      return client;
+    },
+    anthropic(apiKey, baseUrl) {
+      const key = `${apiKey}\u0000${baseUrl}`;
+      let client = anthropicClients.get(key);
+      if (!client) {
+        client = new Anthropic({ ...common, apiKey, authToken: null, baseURL: baseUrl });
+        anthropicClients.set(key, client);
+      }
+      return client;
+    },
+  };
+}
+
+/** '' means the vendor's default from config: the reasoning model when spec.reasoning, else chat. */
+export function resolveModelName(config: LlmConfig, spec: ModelSpec): string {
+  if (spec.model) return spec.model;
+  const defaults = config.defaults[spec.vendor];
+  return spec.reasoning ? defaults.reasoning : defaults.chat;
+}
+
+/** The spec's base URL wins, then config.baseUrls, then the vendor's own. */
+export function resolveBaseUrl(config: LlmConfig, spec: ModelSpec): string {
+  return spec.baseUrl || config.baseUrls[spec.vendor] || OFFICIAL_BASE_URLS[spec.vendor];
+}

@@ -1,0 +1,25 @@
+/** The LLM layer's public face: plain inputs in, plain results out. */
+export type { Vendor } from "../config";
+export type {
+  Criterion,
+  CriterionScore,
+  GeneratedNote,
+  GradeResult,
+  ModelSpec,
+  NoteItem,
+  NoteItemType,
+  NoteResult,
+  Transcript,
+  Turn,
+  Usage,
+} from "./types";
+export { NOTE_ITEM_TYPES } from "./types";
+export { LlmError } from "./errors";
+export type { LlmErrorKind } from "./errors";
+export { makeLlmClients, resolveModelName } from "./clients";
+export type { LlmClients } from "./clients";
+export { generateNote } from "./note";
+export { gradeNote, scoreCriteria } from "./grade";
+export { costUsd } from "./cost";
+export { NOTE_PROMPT_VERSION } from "./prompts/note-v1";
+export { GRADE_PROMPT_VERSION } from "./prompts/grade-v1";

@@ -1,0 +1,55 @@
+/**
+ * Anthropic Messages. Structured output through one tool whose `input_schema` is our schema.
+ *
+ * Chat calls force that tool (`tool_choice: {type: "tool"}`). Anthropic refuses a forced tool while
+ * extended thinking is on, so reasoning calls send `thinking: {type: "enabled"}` with
+ * `tool_choice: {type: "auto"}` and a system line asking for the tool; when the model answers in
+ * text instead, the text is parsed as JSON. Either way the answer is validated like any other.
+ */
+import type Anthropic from "@anthropic-ai/sdk";
+import type { RawAnswer, VendorRequest } from "./types";
+
+/** The smallest budget Anthropic accepts is 1024 thinking tokens. */
+const MIN_THINKING_BUDGET = 1024;
+
+export async function sendAnthropic(client: Anthropic, req: VendorRequest, signal: AbortSignal | undefined): Promise<RawAnswer> {
+  const tool: Anthropic.Tool = {
+    name: req.schemaName,
+    description: req.schemaDescription,
+    input_schema: req.schema as Anthropic.Tool.InputSchema,
+  };
+  const body: Anthropic.MessageCreateParamsNonStreaming = {
+    model: req.model,
+    system: req.system,
+    messages: req.messages,
+    tools: [tool],
+    max_tokens: req.maxOutputTokens,
+  };
+  if (req.reasoning) {
+    const budget = Math.max(MIN_THINKING_BUDGET, Math.floor(req.maxOutputTokens / 2));
+    body.max_tokens = Math.max(req.maxOutputTokens, budget + MIN_THINKING_BUDGET);
+    body.thinking = { type: "enabled", budget_tokens: budget };
+    body.tool_choice = { type: "auto" };
+    body.system = `${req.system}\n\nAnswer by calling the tool "${req.schemaName}" exactly once.`;
+  } else {
+    body.tool_choice = { type: "tool", name: req.schemaName };
+    // SDK 1.14's types no longer list `temperature`; the Messages API still takes it for the models
+    // in config.defaults, and a reproducible chat grader needs it.
+    if (req.temperature !== undefined) (body as { temperature?: number }).temperature = req.temperature;
+  }
+  const message = await client.messages.create(body, { signal });
+  let value: unknown;
+  let text = "";
+  for (const block of message.content ?? []) {
+    if (block.type === "tool_use" && block.name === req.schemaName && value === undefined) value = block.input;
+    else if (block.type === "text") text += block.text;
+  }
+  const usage = message.usage;
+  return {
+    text: value !== undefined ? JSON.stringify(value) : text,
+    value,
+    inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
+    outputTokens: usage?.output_tokens ?? 0,
+    stopReason: message.stop_reason,
+  };
+}
