@@ -1,0 +1,72 @@
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Case } from "../entities/case";
+import { Rubric, RubricValidation } from "../entities/rubric";
+import type { Context } from "../src/context";
+import { importCaseFolder } from "../src/services/case-import";
+import { badInput } from "../src/errors";
+import { AddRubricInput, ImportCaseInput } from "./types/case.input";
+import { ImportSummary } from "./types/import-summary.type";
+
+@Resolver(() => Case)
+export class CaseResolver {
+  @Query(() => [Case])
+  cases(@Ctx() { services }: Context): Promise<Case[]> {
+    return services.cases.list();
+  }
+
+  @Query(() => Case, { nullable: true })
+  case(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Case | null> {
+    return services.cases.get(id);
+  }
+
+  @Query(() => [Case], { description: "Cases with accepted rubrics from at least minHumanAuthors distinct human authors" })
+  eligibleCases(
+    @Arg("minHumanAuthors", () => Int, { defaultValue: 2 }) minHumanAuthors: number,
+    @Ctx() { services }: Context,
+  ): Promise<Case[]> {
+    return services.cases.eligible(minHumanAuthors);
+  }
+
+  @FieldResolver(() => [Rubric])
+  rubrics(@Root() kase: Case, @Ctx() { services }: Context): Promise<Rubric[]> {
+    return services.cases.rubricsOf(kase.id);
+  }
+
+  @FieldResolver(() => Int, { description: "Distinct human authors with an accepted rubric for this case" })
+  async humanAuthors(@Root() kase: Case, @Ctx() { services }: Context): Promise<number> {
+    return (await services.cases.humanAuthorCounts([kase.id])).get(kase.id) ?? 0;
+  }
+
+  @Mutation(() => Case, { description: "Creates a case, or updates the case with the same name" })
+  importCase(@Arg("input") input: ImportCaseInput, @Ctx() { services }: Context): Promise<Case> {
+    return services.cases.importCase(input);
+  }
+
+  @Mutation(() => ImportSummary, {
+    description:
+      "Imports a folder on the server in the existing tool's format (one folder per case with transcript.json, " +
+      "limited_chart.json, rubric.json, profile.json, spec.json); the rubrics as author `llm`, not evaluated",
+  })
+  async importCaseFolder(@Arg("path") path: string, @Ctx() { services }: Context): Promise<ImportSummary> {
+    try {
+      return await importCaseFolder(services.cases, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw badInput(`No such folder on the server: ${path}`);
+      throw error;
+    }
+  }
+
+  @Mutation(() => Rubric)
+  addRubric(@Arg("input") input: AddRubricInput, @Ctx() { services }: Context): Promise<Rubric> {
+    return services.cases.addRubric(input);
+  }
+
+  @Mutation(() => Rubric)
+  validateRubric(
+    @Arg("id", () => Int) id: number,
+    @Arg("validation", () => RubricValidation) validation: RubricValidation,
+    @Ctx() { services }: Context,
+  ): Promise<Rubric> {
+    return services.cases.validateRubric(id, validation);
+  }
+}

@@ -1,0 +1,48 @@
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Model } from "../entities/model";
+import type { Context } from "../src/context";
+import { CreateModelInput } from "./types/model.input";
+
+@Resolver(() => Model)
+export class ModelResolver {
+  @Query(() => [Model])
+  models(@Arg("vendor", () => String, { nullable: true }) vendor: string | null, @Ctx() { services }: Context): Promise<Model[]> {
+    return services.models.list(vendor);
+  }
+
+  @Query(() => Model, { nullable: true })
+  model(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Model | null> {
+    return services.models.get(id);
+  }
+
+  @FieldResolver(() => String, { description: "The model name, or 'default' for the vendor's default model" })
+  displayName(@Root() model: Model): string {
+    return model.model === "" ? "default" : model.model;
+  }
+
+  @FieldResolver(() => Boolean, { description: "Whether a key is stored; the key itself is never returned" })
+  async hasApiKey(@Root() model: Model, @Ctx() { services }: Context): Promise<boolean> {
+    return (await services.models.idsWithKey([model.id])).has(model.id);
+  }
+
+  @Mutation(() => Model)
+  createModel(@Arg("input") input: CreateModelInput, @Ctx() { services }: Context): Promise<Model> {
+    return services.models.create(input);
+  }
+
+  @Mutation(() => Model, { description: "Deletes a model; combinations that used it must be replaced before a run" })
+  deleteModel(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Model> {
+    return services.models.delete(id);
+  }
+
+  @Mutation(() => [Model], {
+    description: "Sets the key of every model of the vendor, creating the vendor's default model when it has none",
+  })
+  setVendorApiKey(
+    @Arg("vendor") vendor: string,
+    @Arg("apiKey") apiKey: string,
+    @Ctx() { services }: Context,
+  ): Promise<Model[]> {
+    return services.models.setVendorApiKey(vendor, apiKey);
+  }
+}

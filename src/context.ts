@@ -1,0 +1,12 @@
+import type { DataSource } from "typeorm";
+import type { Config } from "./config";
+import type { Logger } from "./logger";
+import type { Services } from "./services";
+
+/** What every resolver receives: the services, and nothing that talks to a vendor. */
+export interface Context {
+  services: Services;
+  config: Config;
+  logger: Logger;
+  db: DataSource;
+}

@@ -1,0 +1,161 @@
+import type { DataSource } from "typeorm";
+import { In } from "typeorm";
+import { Case } from "../../entities/case";
+import { Experiment } from "../../entities/experiment";
+import { ExperimentCase } from "../../entities/experiment-case";
+import { ExperimentModel } from "../../entities/experiment-model";
+import { ExperimentRun } from "../../entities/experiment-run";
+import { badInput, notFound } from "../errors";
+import type { CaseService } from "./cases";
+import type { ModelService } from "./models";
+
+export interface ExperimentInput {
+  name: string;
+  hyperscribeVersion: string;
+  cycleTimes?: number[];
+  cycleTranscriptOverlaps: number[];
+  noteReplications: number;
+  gradeReplications: number;
+}
+
+export interface ExperimentModelInput {
+  experimentId: number;
+  modelNoteGeneratorId: number;
+  modelNoteGraderId: number;
+  modelNoteGraderIsReasoning?: boolean;
+}
+
+export const MIN_HUMAN_AUTHORS = 2;
+
+function assertSettings(input: ExperimentInput): void {
+  if (input.name.trim() === "") throw badInput("name must not be empty");
+  if (input.hyperscribeVersion.trim() === "") throw badInput("hyperscribeVersion must not be empty (e.g. the generator's commit hash)");
+  if (!Number.isInteger(input.noteReplications) || input.noteReplications < 1) {
+    throw badInput(`noteReplications must be at least 1, received ${input.noteReplications}`);
+  }
+  if (!Number.isInteger(input.gradeReplications) || input.gradeReplications < 1) {
+    throw badInput(`gradeReplications must be at least 1, received ${input.gradeReplications}`);
+  }
+  if (input.cycleTranscriptOverlaps.length === 0) throw badInput("cycleTranscriptOverlaps must hold at least one value, usually [100]");
+  if (input.cycleTranscriptOverlaps.some((o) => !Number.isInteger(o) || o < 0)) {
+    throw badInput("cycleTranscriptOverlaps must be whole numbers of words >= 0");
+  }
+  if (new Set(input.cycleTranscriptOverlaps).size !== input.cycleTranscriptOverlaps.length) {
+    throw badInput("cycleTranscriptOverlaps must not repeat a value");
+  }
+  if ((input.cycleTimes ?? []).some((t) => !Number.isInteger(t) || t < 0)) throw badInput("cycleTimes must be whole numbers >= 0");
+}
+
+export class ExperimentService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly cases: CaseService,
+    private readonly models: ModelService,
+  ) {}
+
+  private get experiments() {
+    return this.db.getRepository(Experiment);
+  }
+
+  list(): Promise<Experiment[]> {
+    return this.experiments.find({ order: { id: "ASC" } });
+  }
+
+  get(id: number): Promise<Experiment | null> {
+    return this.experiments.findOneBy({ id });
+  }
+
+  async getOrThrow(id: number): Promise<Experiment> {
+    const found = await this.get(id);
+    if (!found) throw notFound("Experiment", id);
+    return found;
+  }
+
+  /** Creates the experiment, or updates the settings of the one with that name (the existing tool's upsert). */
+  async createOrUpdate(input: ExperimentInput): Promise<Experiment> {
+    assertSettings(input);
+    const name = input.name.trim();
+    await this.experiments.upsert(
+      {
+        name,
+        hyperscribeVersion: input.hyperscribeVersion.trim(),
+        cycleTimes: input.cycleTimes ?? [],
+        cycleTranscriptOverlaps: input.cycleTranscriptOverlaps,
+        noteReplications: input.noteReplications,
+        gradeReplications: input.gradeReplications,
+      },
+      { conflictPaths: ["name"] },
+    );
+    return (await this.experiments.findOneBy({ name }))!;
+  }
+
+  /**
+   * Adds the cases (idempotently). A case without accepted rubrics from two human authors is refused,
+   * naming it and why, unless allowIneligible: such a case is kept but skipped by runs.
+   */
+  async addCases(experimentId: number, caseIds: number[], allowIneligible = false): Promise<Experiment> {
+    const experiment = await this.getOrThrow(experimentId);
+    const unique = [...new Set(caseIds)];
+    if (unique.length === 0) throw badInput("caseIds must name at least one case");
+    const found = await this.db.getRepository(Case).findBy({ id: In(unique) });
+    const missing = unique.filter((id) => !found.some((c) => c.id === id));
+    if (missing.length > 0) throw notFound(missing.length === 1 ? "Case" : "Cases", missing.join(", "));
+    if (!allowIneligible) {
+      const counts = await this.cases.humanAuthorCounts(unique);
+      const ineligible = found.filter((c) => (counts.get(c.id) ?? 0) < MIN_HUMAN_AUTHORS);
+      if (ineligible.length > 0) {
+        const why = ineligible
+          .slice(0, 5)
+          .map((c) => `case ${c.id} (${c.name}) has accepted rubrics from ${counts.get(c.id)} human author(s)`)
+          .join("; ");
+        throw badInput(
+          `Not eligible: ${why}${ineligible.length > 5 ? ` and ${ineligible.length - 5} more` : ""}. ` +
+            `An experiment takes cases with accepted rubrics from ${MIN_HUMAN_AUTHORS} different human authors; ` +
+            `have reviewers accept rubrics, or pass allowIneligible: true (runs then skip those cases).`,
+          { ineligibleCaseIds: ineligible.map((c) => c.id) },
+        );
+      }
+    }
+    await this.db
+      .createQueryBuilder()
+      .insert()
+      .into(ExperimentCase)
+      .values(unique.map((caseId) => ({ experimentId, caseId })))
+      .orIgnore()
+      .execute();
+    return experiment;
+  }
+
+  async addModel(input: ExperimentModelInput): Promise<ExperimentModel> {
+    await this.getOrThrow(input.experimentId);
+    await this.models.getOrThrow(input.modelNoteGeneratorId);
+    await this.models.getOrThrow(input.modelNoteGraderId);
+    const values = {
+      experimentId: input.experimentId,
+      modelNoteGeneratorId: input.modelNoteGeneratorId,
+      modelNoteGraderId: input.modelNoteGraderId,
+      modelNoteGraderIsReasoning: input.modelNoteGraderIsReasoning ?? false,
+    };
+    const repo = this.db.getRepository(ExperimentModel);
+    await repo.createQueryBuilder().insert().values(values).orIgnore().execute();
+    return (await repo.findOneBy(values))!;
+  }
+
+  casesOf(experimentId: number): Promise<Case[]> {
+    return this.db
+      .getRepository(Case)
+      .createQueryBuilder("c")
+      .innerJoin(ExperimentCase, "ec", "ec.case_id = c.id")
+      .where("ec.experiment_id = :experimentId", { experimentId })
+      .orderBy("c.id", "ASC")
+      .getMany();
+  }
+
+  modelsOf(experimentId: number): Promise<ExperimentModel[]> {
+    return this.db.getRepository(ExperimentModel).find({ where: { experimentId }, order: { id: "ASC" } });
+  }
+
+  runsOf(experimentId: number): Promise<ExperimentRun[]> {
+    return this.db.getRepository(ExperimentRun).find({ where: { experimentId }, order: { id: "DESC" } });
+  }
+}

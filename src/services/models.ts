@@ -1,0 +1,93 @@
+import type { DataSource } from "typeorm";
+import { Model } from "../../entities/model";
+import type { Vendor } from "../config";
+import { notFound } from "../errors";
+import { registerSecret } from "../logger";
+import { assertBaseUrl, assertVendor } from "./validation";
+
+export interface ModelInput {
+  vendor: string;
+  model?: string;
+  apiKey?: string;
+  baseUrl?: string | null;
+}
+
+/** A model with its key, for building a vendor client. Never returned through the API. */
+export interface ModelWithKey {
+  id: number;
+  vendor: Vendor;
+  model: string;
+  apiKey: string;
+  baseUrl: string | null;
+}
+
+export class ModelService {
+  constructor(private readonly db: DataSource) {}
+
+  private get models() {
+    return this.db.getRepository(Model);
+  }
+
+  list(vendor?: string | null): Promise<Model[]> {
+    if (vendor != null) assertVendor(vendor);
+    return this.models.find({ where: vendor != null ? { vendor } : {}, order: { vendor: "ASC", model: "ASC", id: "ASC" } });
+  }
+
+  get(id: number): Promise<Model | null> {
+    return this.models.findOneBy({ id });
+  }
+
+  async getOrThrow(id: number): Promise<Model> {
+    const model = await this.get(id);
+    if (!model) throw notFound("Model", id);
+    return model;
+  }
+
+  /** Ids among these whose key is set, in one query. */
+  async idsWithKey(ids: number[]): Promise<Set<number>> {
+    const rows: { id: number }[] = await this.db.query(`SELECT id FROM model WHERE id = ANY($1) AND api_key <> ''`, [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async create(input: ModelInput): Promise<Model> {
+    const vendor = assertVendor(input.vendor);
+    assertBaseUrl(input.baseUrl);
+    if (input.apiKey) registerSecret(input.apiKey);
+    const saved = await this.models.save(
+      this.models.create({ vendor, model: (input.model ?? "").trim(), apiKey: input.apiKey ?? "", baseUrl: input.baseUrl || null }),
+    );
+    return this.getOrThrow(saved.id);
+  }
+
+  async delete(id: number): Promise<Model> {
+    const model = await this.getOrThrow(id);
+    await this.models.delete({ id });
+    return model;
+  }
+
+  /**
+   * The existing tool's key management: sets the key of every model of the vendor, and creates the
+   * vendor-default model (model '') when the vendor has no model yet.
+   */
+  async setVendorApiKey(vendorName: string, apiKey: string): Promise<Model[]> {
+    const vendor = assertVendor(vendorName);
+    registerSecret(apiKey);
+    await this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(Model);
+      const { affected } = await repo.update({ vendor }, { apiKey });
+      if (!affected) await repo.save(repo.create({ vendor, model: "", apiKey, baseUrl: null }));
+    });
+    return this.list(vendor);
+  }
+
+  async withKey(id: number): Promise<ModelWithKey | null> {
+    const model = await this.models
+      .createQueryBuilder("m")
+      .addSelect("m.apiKey")
+      .where("m.id = :id", { id })
+      .getOne();
+    if (!model) return null;
+    registerSecret(model.apiKey ?? "");
+    return { id: model.id, vendor: model.vendor as Vendor, model: model.model, apiKey: model.apiKey ?? "", baseUrl: model.baseUrl };
+  }
+}

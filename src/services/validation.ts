@@ -1,0 +1,94 @@
+/**
+ * Checks of the JSON shapes the API accepts (transcripts, rubrics) and of small scalar inputs.
+ * Each returns a message a person can act on, or throws BAD_USER_INPUT with it.
+ */
+import { badInput } from "../errors";
+import { VENDORS, type Vendor } from "../config";
+
+const MAX_SHOWN = 3;
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+function turnProblems(turns: unknown, where: string): string[] {
+  if (!Array.isArray(turns)) return [`${where} must be a list of {speaker, text} turns, received ${describe(turns)}`];
+  const problems: string[] = [];
+  turns.forEach((turn, i) => {
+    const t = turn as { speaker?: unknown; text?: unknown };
+    if (typeof turn !== "object" || turn === null || Array.isArray(turn)) {
+      problems.push(`${where}[${i}] must be an object {speaker, text}`);
+    } else if (typeof t.speaker !== "string" || t.speaker.trim() === "") {
+      problems.push(`${where}[${i}].speaker must be a non-empty string`);
+    } else if (typeof t.text !== "string") {
+      problems.push(`${where}[${i}].text must be a string`);
+    }
+  });
+  return problems;
+}
+
+/** A transcript is a list of turns, or an object of cycles each holding a list of turns. */
+export function assertTranscript(transcript: unknown): void {
+  let problems: string[];
+  if (Array.isArray(transcript)) {
+    problems = turnProblems(transcript, "transcript");
+  } else if (typeof transcript === "object" && transcript !== null) {
+    const cycles = Object.entries(transcript);
+    problems = cycles.length === 0 ? ["transcript has no cycles"] : cycles.flatMap(([k, v]) => turnProblems(v, `transcript.${k}`));
+  } else {
+    problems = [`transcript must be a list of {speaker, text} turns or an object of cycles, received ${describe(transcript)}`];
+  }
+  if (problems.length > 0) throw badInput(summarise("Invalid transcript", problems), { problems });
+}
+
+/** A rubric is a non-empty list of {criterion, weight > 0, sense positive|negative}. */
+export function assertRubric(rubric: unknown): void {
+  const problems: string[] = [];
+  if (!Array.isArray(rubric) || rubric.length === 0) {
+    problems.push(`rubric must be a non-empty list of {criterion, weight, sense}, received ${describe(rubric)}`);
+  } else {
+    rubric.forEach((item, i) => {
+      const c = item as { criterion?: unknown; weight?: unknown; sense?: unknown };
+      if (typeof item !== "object" || item === null) problems.push(`rubric[${i}] must be an object`);
+      else {
+        if (typeof c.criterion !== "string" || c.criterion.trim() === "") problems.push(`rubric[${i}].criterion must be a non-empty string`);
+        if (typeof c.weight !== "number" || !Number.isFinite(c.weight) || c.weight <= 0) problems.push(`rubric[${i}].weight must be a number > 0`);
+        if (c.sense !== "positive" && c.sense !== "negative") problems.push(`rubric[${i}].sense must be "positive" or "negative"`);
+      }
+    });
+  }
+  if (problems.length > 0) throw badInput(summarise("Invalid rubric", problems), { problems });
+}
+
+function summarise(title: string, problems: string[]): string {
+  const shown = problems.slice(0, MAX_SHOWN).join("; ");
+  const more = problems.length > MAX_SHOWN ? ` (and ${problems.length - MAX_SHOWN} more)` : "";
+  return `${title}: ${shown}${more}`;
+}
+
+export function assertVendor(vendor: string): Vendor {
+  const found = VENDORS.find((v) => v === vendor);
+  if (!found) throw badInput(`Unknown vendor "${vendor}": use one of ${VENDORS.join(", ")}`);
+  return found;
+}
+
+/** Authors are `llm` or a human reviewer's email address (what eligibility counts as human). */
+export function assertAuthor(author: string): void {
+  if (author === "llm") return;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(author)) {
+    throw badInput(`Invalid author "${author}": use "llm" for a generated rubric or the reviewer's email address`);
+  }
+}
+
+export function assertBaseUrl(baseUrl: string | null | undefined): void {
+  if (baseUrl === null || baseUrl === undefined || baseUrl === "") return;
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw badInput(`Invalid baseUrl "${baseUrl}": give an absolute http(s) URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw badInput(`Invalid baseUrl "${baseUrl}": use http or https`);
+}

@@ -1,0 +1,78 @@
+/**
+ * Starts the real service in-process on a free port, with a database of its own, and talks to it
+ * the way clients do: fetch for queries and mutations, the graphql-ws client for subscriptions.
+ */
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+import { startApp, type App } from "../../src/app";
+import { loadConfig, type Config } from "../../src/config";
+import { makeLogger } from "../../src/logger";
+import { createTestDatabase } from "./database";
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: { code?: string; [k: string]: unknown } }[];
+}
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  /** Every line the server logged, for assertions (e.g. that no key leaks). */
+  logs: string[];
+  /** Every raw HTTP response body, for the same reason. */
+  responses: string[];
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  wsClient(): Client;
+  stop(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = await createTestDatabase();
+  const config = loadConfig({ PORT: "0", DATABASE_URL: databaseUrl, LOG_LEVEL: "debug", ...env });
+  const logs: string[] = [];
+  const responses: string[] = [];
+  const app = await startApp(config, { logger: makeLogger("debug", (line) => logs.push(line)) });
+  const clients: Client[] = [];
+
+  const gql = async <T,>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
+    const response = await fetch(app.server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    const text = await response.text();
+    responses.push(text);
+    return JSON.parse(text) as GraphQLResponse<T>;
+  };
+
+  const wsClient = () => {
+    const client = createClient({ url: app.server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    clients.push(client);
+    return client;
+  };
+
+  return {
+    app,
+    config,
+    logs,
+    responses,
+    gql,
+    wsClient,
+    stop: async () => {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await app.stop();
+    },
+  };
+}
+
+/** The data of a response that must have succeeded; fails the test with the errors otherwise. */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.errors)}`);
+  return response.data as T;
+}
+
+/** The code of the single error of a response that must have failed. */
+export function errorCodeOf(response: GraphQLResponse): string | undefined {
+  expect(response.errors?.length).toBeGreaterThan(0);
+  return response.errors![0].extensions?.code;
+}
