@@ -3,6 +3,8 @@
  * failures are retryable. Messages are built here from vendor, status and a short body excerpt,
  * never from the SDKs' own errors (those may carry request headers, i.e. the API key).
  */
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import type { Usage, Vendor } from "./types";
 
 export type LlmErrorKind = "transport" | "invalid_output" | "aborted" | "timeout" | "auth" | "bad_request";
@@ -99,11 +101,17 @@ function excerpt(body: unknown): string {
 export function classifySdkError(err: unknown, vendor: Vendor, signal: AbortSignal | undefined): AttemptFailure {
   if (signal?.aborted) return { kind: "aborted", retryable: false, message: `${vendor} request aborted` };
   const e = (err ?? {}) as SdkLikeError;
-  const name = e.name ?? e.constructor?.name ?? "";
-  if (/Timeout/i.test(name)) {
+  if (err instanceof OpenAI.APIConnectionTimeoutError || err instanceof Anthropic.APIConnectionTimeoutError) {
     return { kind: "timeout", retryable: true, message: `${vendor} request timed out` };
   }
-  if (/UserAbort/i.test(name)) return { kind: "aborted", retryable: false, message: `${vendor} request aborted` };
+  if (err instanceof OpenAI.APIUserAbortError || err instanceof Anthropic.APIUserAbortError) {
+    return { kind: "aborted", retryable: false, message: `${vendor} request aborted` };
+  }
+  if (err instanceof OpenAI.APIConnectionError || err instanceof Anthropic.APIConnectionError) {
+    const cause = (e.cause as { code?: string; cause?: { code?: string } } | undefined) ?? {};
+    const code = cause.code ?? cause.cause?.code;
+    return { kind: "transport", retryable: true, message: `${vendor} connection failed${code ? ` (${code})` : ""}` };
+  }
   if (typeof e.status === "number") {
     const status = e.status;
     const retryable = isRetryableStatus(status);
@@ -112,10 +120,6 @@ export function classifySdkError(err: unknown, vendor: Vendor, signal: AbortSign
     if (status === 401 || status === 403) return { kind: "auth", retryable: false, status, message };
     if (!retryable) return { kind: "bad_request", retryable: false, status, message };
     return { kind: "transport", retryable: true, status, message, retryAfterMs: parseRetryAfter(e.headers) };
-  }
-  if (/Connection/i.test(name) || e.code === "ECONNRESET" || e.code === "ECONNREFUSED") {
-    const cause = (e.cause as { code?: string; message?: string } | undefined) ?? {};
-    return { kind: "transport", retryable: true, message: `${vendor} connection failed${cause.code ? ` (${cause.code})` : ""}` };
   }
   // Anything else (e.g. the SDK refusing a request before sending it) is not worth repeating.
   return { kind: "bad_request", retryable: false, message: `${vendor} request failed: ${excerpt(e.message ?? String(err))}` };

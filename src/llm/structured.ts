@@ -85,11 +85,16 @@ export async function callStructured<T>(clients: LlmClients, spec: ModelSpec, ca
     for (let retry = 0; ; retry++) {
       if (signal?.aborted) throw fail("aborted", `${spec.vendor} call aborted`);
       let failure: AttemptFailure;
+      const sentAt = performance.now();
       try {
         answer = await attempt();
         break;
       } catch (err) {
         failure = classifySdkError(err, spec.vendor, signal);
+        // The OpenAI SDK sometimes reports its own timeout abort as a plain connection error.
+        if (failure.kind === "transport" && failure.status === undefined && performance.now() - sentAt >= config.requestTimeoutMs) {
+          failure = { ...failure, kind: "timeout", message: `${spec.vendor} request timed out after ${config.requestTimeoutMs} ms` };
+        }
       }
       if (!failure.retryable || retry >= config.transportRetries) {
         const suffix = failure.retryable ? ` (gave up after ${retry + 1} requests)` : "";

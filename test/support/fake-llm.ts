@@ -1,6 +1,7 @@
 /** Test helpers for the LLM layer: a fake vendor server and a config pointed at it. */
 import { loadConfig } from "../../src/config";
 import type { LlmConfig } from "../../src/config";
+import { LlmError } from "../../src/llm";
 import type { ModelSpec, Vendor } from "../../src/llm";
 import type { FakeLlmServer } from "../../src/dev/fake-llm/server";
 
@@ -31,3 +32,19 @@ export function specFor(server: FakeLlmServer, vendor: Vendor, model = "fake-cha
 }
 
 export const BOTH_VENDORS: Vendor[] = ["openai", "anthropic"];
+
+/** The LlmError a promise rejects with (fails the test when it resolves or throws something else). */
+export async function rejectionOf(promise: Promise<unknown>): Promise<LlmError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(LlmError);
+    return err as LlmError;
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+/** The text of every message of a logged request body (system, messages, both vendors). */
+export function bodyText(body: Record<string, unknown> | undefined): string {
+  return JSON.stringify(body ?? {});
+}
