@@ -35,6 +35,7 @@ export class ExperimentModel {
   @JoinColumn({ name: "experiment_id" })
   experiment?: Experiment;
 
+  @Field(() => Int, { nullable: true })
   @Column({ name: "model_note_generator_id", type: "int", nullable: true })
   modelNoteGeneratorId!: number | null;
 
@@ -42,6 +43,7 @@ export class ExperimentModel {
   @JoinColumn({ name: "model_note_generator_id" })
   modelNoteGenerator?: Model | null;
 
+  @Field(() => Int, { nullable: true })
   @Column({ name: "model_note_grader_id", type: "int", nullable: true })
   modelNoteGraderId!: number | null;
 

@@ -72,9 +72,12 @@ async function combinationModel(context: Context, combination: ExperimentModel, 
   const id = role === "generator" ? combination.modelNoteGeneratorId : combination.modelNoteGraderId;
   const model = id === null ? null : await context.services.models.get(id);
   if (!model) {
-    throw new GraphQLError(`The ${role} model of combination ${combination.id} was deleted: add a combination with an existing model`, {
-      extensions: { code: ErrorCode.NOT_FOUND },
-    });
+    throw new GraphQLError(
+      `The ${role} model of combination ${combination.id} was deleted: add a combination with an existing model`,
+      {
+        extensions: { code: ErrorCode.NOT_FOUND },
+      },
+    );
   }
   return model;
 }

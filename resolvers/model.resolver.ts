@@ -38,11 +38,7 @@ export class ModelResolver {
   @Mutation(() => [Model], {
     description: "Sets the key of every model of the vendor, creating the vendor's default model when it has none",
   })
-  setVendorApiKey(
-    @Arg("vendor") vendor: string,
-    @Arg("apiKey") apiKey: string,
-    @Ctx() { services }: Context,
-  ): Promise<Model[]> {
+  setVendorApiKey(@Arg("vendor") vendor: string, @Arg("apiKey") apiKey: string, @Ctx() { services }: Context): Promise<Model[]> {
     return services.models.setVendorApiKey(vendor, apiKey);
   }
 }

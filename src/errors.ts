@@ -25,8 +25,8 @@ export const PgErrorCode = {
 } as const;
 
 export function pgErrorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ??
-    (error as { code?: unknown })?.code;
+  const code =
+    (error as { code?: unknown; driverError?: { code?: unknown } })?.driverError?.code ?? (error as { code?: unknown })?.code;
   return typeof code === "string" ? code : undefined;
 }
 

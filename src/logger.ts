@@ -34,6 +34,7 @@ export function makeLogger(level: LogLevel, write: (line: string) => void = (l) 
     debug: (m) => emit("debug", m),
     info: (m) => emit("info", m),
     warn: (m) => emit("warn", m),
-    error: (m, error) => emit("error", error === undefined ? m : `${m}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
+    error: (m, error) =>
+      emit("error", error === undefined ? m : `${m}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
   };
 }

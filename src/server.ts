@@ -56,7 +56,10 @@ function makeErrorFormatter(logger: Logger) {
     if (typeof code === "string" && KNOWN_CODES.has(code)) {
       return { ...formatted, message: maskSecrets(formatted.message) };
     }
-    logger.error(`Unexpected error in ${formatted.path?.join(".") ?? "operation"}`, (error as GraphQLError)?.originalError ?? error);
+    logger.error(
+      `Unexpected error in ${formatted.path?.join(".") ?? "operation"}`,
+      (error as GraphQLError)?.originalError ?? error,
+    );
     return {
       message: "Internal server error: the server logged the details",
       path: formatted.path,
@@ -113,11 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.get("/healthz", (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(
-    GRAPHQL_PATH,
-    express.json({ limit: "20mb" }),
-    expressMiddleware(apollo, { context: async () => options.context() }),
-  );
+  app.use(GRAPHQL_PATH, express.json({ limit: "20mb" }), expressMiddleware(apollo, { context: async () => options.context() }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

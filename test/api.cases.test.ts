@@ -88,7 +88,9 @@ describe("cases and rubrics", () => {
     const unknownCase = await t.gql(ADD_RUBRIC, { input: { caseId: 424242, author: "llm", rubric: RUBRIC } });
     expect(errorCodeOf(unknownCase)).toBe("NOT_FOUND");
     expect(unknownCase.errors![0].message).toBe("Case 424242 does not exist");
-    const unknownParent = await t.gql(ADD_RUBRIC, { input: { caseId: kase.id, author: "llm", rubric: RUBRIC, parentRubricId: 424242 } });
+    const unknownParent = await t.gql(ADD_RUBRIC, {
+      input: { caseId: kase.id, author: "llm", rubric: RUBRIC, parentRubricId: 424242 },
+    });
     expect(errorCodeOf(unknownParent)).toBe("NOT_FOUND");
     const badAuthor = await t.gql(ADD_RUBRIC, { input: { caseId: kase.id, author: "Dr Who", rubric: RUBRIC } });
     expect(errorCodeOf(badAuthor)).toBe("BAD_USER_INPUT");

@@ -27,7 +27,10 @@ async function readJson(file: string): Promise<unknown | undefined> {
 /** profile.json holds {"Patient N": "one paragraph"}; older cases hold the paragraph itself. */
 function profileText(profile: unknown): string {
   if (typeof profile === "string") return profile;
-  if (profile && typeof profile === "object") return Object.values(profile).filter((v) => typeof v === "string").join("\n");
+  if (profile && typeof profile === "object")
+    return Object.values(profile)
+      .filter((v) => typeof v === "string")
+      .join("\n");
   return "";
 }
 

@@ -77,10 +77,9 @@ export class CaseService {
     if (!Number.isInteger(minHumanAuthors) || minHumanAuthors < 1) {
       throw badInput(`minHumanAuthors must be an integer >= 1, received ${minHumanAuthors}`);
     }
-    const rows: { case_id: number }[] = await this.db.query(
-      `SELECT case_id FROM (${HUMAN_AUTHORS_SQL}) a WHERE authors >= $1`,
-      [minHumanAuthors],
-    );
+    const rows: { case_id: number }[] = await this.db.query(`SELECT case_id FROM (${HUMAN_AUTHORS_SQL}) a WHERE authors >= $1`, [
+      minHumanAuthors,
+    ]);
     if (rows.length === 0) return [];
     return this.cases.find({ where: { id: In(rows.map((r) => r.case_id)) }, order: { id: "ASC" } });
   }

@@ -29,21 +29,24 @@ export const MIN_HUMAN_AUTHORS = 2;
 
 function assertSettings(input: ExperimentInput): void {
   if (input.name.trim() === "") throw badInput("name must not be empty");
-  if (input.hyperscribeVersion.trim() === "") throw badInput("hyperscribeVersion must not be empty (e.g. the generator's commit hash)");
+  if (input.hyperscribeVersion.trim() === "")
+    throw badInput("hyperscribeVersion must not be empty (e.g. the generator's commit hash)");
   if (!Number.isInteger(input.noteReplications) || input.noteReplications < 1) {
     throw badInput(`noteReplications must be at least 1, received ${input.noteReplications}`);
   }
   if (!Number.isInteger(input.gradeReplications) || input.gradeReplications < 1) {
     throw badInput(`gradeReplications must be at least 1, received ${input.gradeReplications}`);
   }
-  if (input.cycleTranscriptOverlaps.length === 0) throw badInput("cycleTranscriptOverlaps must hold at least one value, usually [100]");
+  if (input.cycleTranscriptOverlaps.length === 0)
+    throw badInput("cycleTranscriptOverlaps must hold at least one value, usually [100]");
   if (input.cycleTranscriptOverlaps.some((o) => !Number.isInteger(o) || o < 0)) {
     throw badInput("cycleTranscriptOverlaps must be whole numbers of words >= 0");
   }
   if (new Set(input.cycleTranscriptOverlaps).size !== input.cycleTranscriptOverlaps.length) {
     throw badInput("cycleTranscriptOverlaps must not repeat a value");
   }
-  if ((input.cycleTimes ?? []).some((t) => !Number.isInteger(t) || t < 0)) throw badInput("cycleTimes must be whole numbers >= 0");
+  if ((input.cycleTimes ?? []).some((t) => !Number.isInteger(t) || t < 0))
+    throw badInput("cycleTimes must be whole numbers >= 0");
 }
 
 export class ExperimentService {
@@ -130,15 +133,16 @@ export class ExperimentService {
     await this.getOrThrow(input.experimentId);
     await this.models.getOrThrow(input.modelNoteGeneratorId);
     await this.models.getOrThrow(input.modelNoteGraderId);
-    const values = {
-      experimentId: input.experimentId,
-      modelNoteGeneratorId: input.modelNoteGeneratorId,
-      modelNoteGraderId: input.modelNoteGraderId,
-      modelNoteGraderIsReasoning: input.modelNoteGraderIsReasoning ?? false,
-    };
-    const repo = this.db.getRepository(ExperimentModel);
-    await repo.createQueryBuilder().insert().values(values).orIgnore().execute();
-    return (await repo.findOneBy(values))!;
+    const reasoning = input.modelNoteGraderIsReasoning ?? false;
+    // Adding the same combination twice returns the first one (the unique key ignores the second insert).
+    const rows: { id: number }[] = await this.db.query(
+      `INSERT INTO experiment_model (experiment_id, model_note_generator_id, model_note_grader_id, model_note_grader_is_reasoning)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT experiment_model_combination_key DO UPDATE SET updated = experiment_model.updated
+       RETURNING id`,
+      [input.experimentId, input.modelNoteGeneratorId, input.modelNoteGraderId, reasoning],
+    );
+    return (await this.db.getRepository(ExperimentModel).findOneBy({ id: rows[0].id }))!;
   }
 
   casesOf(experimentId: number): Promise<Case[]> {

@@ -54,7 +54,12 @@ export class ModelService {
     assertBaseUrl(input.baseUrl);
     if (input.apiKey) registerSecret(input.apiKey);
     const saved = await this.models.save(
-      this.models.create({ vendor, model: (input.model ?? "").trim(), apiKey: input.apiKey ?? "", baseUrl: input.baseUrl || null }),
+      this.models.create({
+        vendor,
+        model: (input.model ?? "").trim(),
+        apiKey: input.apiKey ?? "",
+        baseUrl: input.baseUrl || null,
+      }),
     );
     return this.getOrThrow(saved.id);
   }
@@ -81,13 +86,15 @@ export class ModelService {
   }
 
   async withKey(id: number): Promise<ModelWithKey | null> {
-    const model = await this.models
-      .createQueryBuilder("m")
-      .addSelect("m.apiKey")
-      .where("m.id = :id", { id })
-      .getOne();
+    const model = await this.models.createQueryBuilder("m").addSelect("m.apiKey").where("m.id = :id", { id }).getOne();
     if (!model) return null;
     registerSecret(model.apiKey ?? "");
-    return { id: model.id, vendor: model.vendor as Vendor, model: model.model, apiKey: model.apiKey ?? "", baseUrl: model.baseUrl };
+    return {
+      id: model.id,
+      vendor: model.vendor as Vendor,
+      model: model.model,
+      apiKey: model.apiKey ?? "",
+      baseUrl: model.baseUrl,
+    };
   }
 }

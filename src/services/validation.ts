@@ -36,7 +36,8 @@ export function assertTranscript(transcript: unknown): void {
     problems = turnProblems(transcript, "transcript");
   } else if (typeof transcript === "object" && transcript !== null) {
     const cycles = Object.entries(transcript);
-    problems = cycles.length === 0 ? ["transcript has no cycles"] : cycles.flatMap(([k, v]) => turnProblems(v, `transcript.${k}`));
+    problems =
+      cycles.length === 0 ? ["transcript has no cycles"] : cycles.flatMap(([k, v]) => turnProblems(v, `transcript.${k}`));
   } else {
     problems = [`transcript must be a list of {speaker, text} turns or an object of cycles, received ${describe(transcript)}`];
   }
@@ -53,9 +54,12 @@ export function assertRubric(rubric: unknown): void {
       const c = item as { criterion?: unknown; weight?: unknown; sense?: unknown };
       if (typeof item !== "object" || item === null) problems.push(`rubric[${i}] must be an object`);
       else {
-        if (typeof c.criterion !== "string" || c.criterion.trim() === "") problems.push(`rubric[${i}].criterion must be a non-empty string`);
-        if (typeof c.weight !== "number" || !Number.isFinite(c.weight) || c.weight <= 0) problems.push(`rubric[${i}].weight must be a number > 0`);
-        if (c.sense !== "positive" && c.sense !== "negative") problems.push(`rubric[${i}].sense must be "positive" or "negative"`);
+        if (typeof c.criterion !== "string" || c.criterion.trim() === "")
+          problems.push(`rubric[${i}].criterion must be a non-empty string`);
+        if (typeof c.weight !== "number" || !Number.isFinite(c.weight) || c.weight <= 0)
+          problems.push(`rubric[${i}].weight must be a number > 0`);
+        if (c.sense !== "positive" && c.sense !== "negative")
+          problems.push(`rubric[${i}].sense must be "positive" or "negative"`);
       }
     });
   }

@@ -34,7 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = await startApp(config, { logger: makeLogger("debug", (line) => logs.push(line)) });
   const clients: Client[] = [];
 
-  const gql = async <T,>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
+  const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
     const response = await fetch(app.server.url, {
       method: "POST",
       headers: { "content-type": "application/json" },
