@@ -23,6 +23,8 @@ export interface ModelPrice {
 export interface LlmConfig {
   /** Base URLs that override the SDKs' own; a model row's base_url wins over these. */
   baseUrls: Record<Vendor, string | undefined>;
+  /** OPENAI_API_KEY / ANTHROPIC_API_KEY, for tools that call a vendor without a model row (scripts/grade-file.ts). */
+  apiKeys: Record<Vendor, string | undefined>;
   defaults: Record<Vendor, VendorDefaults>;
   /** Milliseconds one HTTP request may take before it is cut and retried. */
   requestTimeoutMs: number;
@@ -146,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: readLogLevel(env),
     llm: {
       baseUrls: { openai: env.OPENAI_BASE_URL || undefined, anthropic: env.ANTHROPIC_BASE_URL || undefined },
+      apiKeys: { openai: env.OPENAI_API_KEY || undefined, anthropic: env.ANTHROPIC_API_KEY || undefined },
       defaults: {
         openai: {
           chat: readString(env, "OPENAI_DEFAULT_CHAT_MODEL", "gpt-4.1"),
