@@ -9,7 +9,8 @@ import { openDatabase } from "./db/data-source";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
 import { makeLogger, type Logger } from "./logger";
 import { makeSchema } from "./schema";
-import { startServer, type RunningServer } from "./server";
+import { mountIde } from "./ide";
+import { GRAPHQL_PATH, startServer, type RunningServer } from "./server";
 import { makeServices, type Services } from "./services";
 
 export interface App {
@@ -43,7 +44,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const services = makeServices(db);
   const schema = await makeSchema();
   const context = (): Context => ({ services, config, logger, db });
-  const server = await startServer({ schema, port: config.port, host: config.host, logger, context });
+  const server = await startServer({
+    schema,
+    port: config.port,
+    host: config.host,
+    logger,
+    context,
+    mountRoutes: (app) => mountIde(app, { graphqlPath: GRAPHQL_PATH }),
+  });
   logger.info(`GraphQL on ${server.url} (subscriptions on ${server.wsUrl})`);
 
   let stopping: Promise<void> | undefined;
