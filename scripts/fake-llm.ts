@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     latencyMs: num("--latency", flag("latency") ?? process.env.FAKE_LLM_LATENCY_MS, 0),
     logBodies: !process.argv.includes("--no-bodies"),
   });
-  console.log(JSON.stringify({ url: server.url, openaiBaseUrl: server.openaiBaseUrl, anthropicBaseUrl: server.anthropicBaseUrl }));
+  console.log(
+    JSON.stringify({ url: server.url, openaiBaseUrl: server.openaiBaseUrl, anthropicBaseUrl: server.anthropicBaseUrl }),
+  );
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

@@ -22,7 +22,11 @@ afterEach(() => server.reset());
 afterAll(() => server.close());
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${server.url}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -59,7 +63,9 @@ describe("the fake LLM server", () => {
     expect(server.requests[0]).toMatchObject({ vendor: "openai", stream: true, status: 200, model: "fake-chat" });
     // the same request body gets the same answer
     const again = (await openaiAsk(false)) as OpenAI.ChatCompletion;
-    expect((await openaiAsk(false)) as OpenAI.ChatCompletion).toMatchObject({ choices: [{ message: { content: again.choices[0].message.content } }] });
+    expect((await openaiAsk(false)) as OpenAI.ChatCompletion).toMatchObject({
+      choices: [{ message: { content: again.choices[0].message.content } }],
+    });
   });
 
   it("streams an Anthropic tool_use answer that the SDK assembles", async () => {
@@ -79,7 +85,9 @@ describe("the fake LLM server", () => {
     const plain = await anthropic.messages.create(params);
     expect(validateSchema(schema, (plain.content[0] as Anthropic.ToolUseBlock).input)).toBeNull();
     // a request without tools gets text built from the prompt's words
-    const text = await anthropic.messages.stream({ model: "fake-chat", max_tokens: 100, messages: [{ role: "user", content: prompt }] }).finalText();
+    const text = await anthropic.messages
+      .stream({ model: "fake-chat", max_tokens: 100, messages: [{ role: "user", content: prompt }] })
+      .finalText();
     expect(text).toContain("metformin");
     expect(server.requestCount({ vendor: "anthropic" })).toBe(3);
     expect(server.requests.map((r) => r.stream)).toEqual([true, false, true]);
@@ -90,7 +98,11 @@ describe("the fake LLM server", () => {
     const other = await makeFakeLlmServer({ seed: 6 });
     try {
       const client = new OpenAI({ apiKey: "k", baseURL: other.openaiBaseUrl, maxRetries: 0 });
-      const params = { model: "fake-chat", messages: [{ role: "user" as const, content: prompt }], response_format: { type: "json_schema" as const, json_schema: { name: "grades", schema, strict: true } } };
+      const params = {
+        model: "fake-chat",
+        messages: [{ role: "user" as const, content: prompt }],
+        response_format: { type: "json_schema" as const, json_schema: { name: "grades", schema, strict: true } },
+      };
       const b = await client.chat.completions.create(params);
       expect(b.choices[0].message.content).not.toEqual(a.choices[0].message.content);
     } finally {
@@ -103,7 +115,13 @@ describe("the fake LLM server", () => {
     server.addFault({ match: { model: "twice-model" }, fault: "429", times: 2 });
     const statuses = async (model: string, n: number) => {
       const out: number[] = [];
-      for (let i = 0; i < n; i++) out.push(await openaiAsk(false, model).then(() => 200, (e: { status: number }) => e.status));
+      for (let i = 0; i < n; i++)
+        out.push(
+          await openaiAsk(false, model).then(
+            () => 200,
+            (e: { status: number }) => e.status,
+          ),
+        );
       return out;
     };
     expect(await statuses("flaky-model", 5)).toEqual([200, 500, 200, 500, 200]);
@@ -113,7 +131,10 @@ describe("the fake LLM server", () => {
   });
 
   it("is controlled over HTTP from another process", async () => {
-    expect((await admin("POST", "/__admin/faults", { match: { vendor: "openai" }, fault: "529", times: 1 })).json).toEqual({ ok: true, rules: 1 });
+    expect((await admin("POST", "/__admin/faults", { match: { vendor: "openai" }, fault: "529", times: 1 })).json).toEqual({
+      ok: true,
+      rules: 1,
+    });
     expect((await admin("POST", "/__admin/faults", { fault: "nope" })).status).toBe(400);
     await expect(openaiAsk(false)).rejects.toMatchObject({ status: 529 });
     await admin("POST", "/__admin/scripted", { match: { vendor: "openai" }, content: { scores: [] }, times: 1 });
@@ -150,11 +171,15 @@ describe("the fake LLM server", () => {
     const n = 1000;
     const started = performance.now();
     const results = await Promise.all(
-      Array.from({ length: n }, (_, i) => gradeNote(clients, { rubric, note: { text: `note ${i}` }, model: specFor(server, i % 2 ? "openai" : "anthropic") })),
+      Array.from({ length: n }, (_, i) =>
+        gradeNote(clients, { rubric, note: { text: `note ${i}` }, model: specFor(server, i % 2 ? "openai" : "anthropic") }),
+      ),
     );
     const ms = performance.now() - started;
     expect(results).toHaveLength(n);
-    expect(server.requestCount()).toBe(n);
+    // a rare keep-alive reset under this load is retried by the layer, and counted on both sides
+    expect(server.requestCount({ status: 200 })).toBe(n);
+    expect(results.reduce((sum, r) => sum + r.usage.requests, 0)).toBe(server.requestCount());
     // a loose bound that still catches per-call client construction or an accidental sleep
     expect(ms).toBeLessThan(8000);
     console.log(`fake-llm throughput: ${n} grades in ${Math.round(ms)} ms (${Math.round((n * 1000) / ms)}/s)`);

@@ -36,7 +36,12 @@ describe.each(BOTH_VENDORS)("generateNote through the %s SDK", (vendor) => {
       content: { items: [{ type: "allergy", text: "Shellfish allergy, no cross-reaction", supportingWords: "shellfish" }] },
     });
     const clients = makeLlmClients(testLlmConfig());
-    const result = await generateNote(clients, { transcript: cycles, limitedChart, overlapWords: 6, model: specFor(server, vendor) });
+    const result = await generateNote(clients, {
+      transcript: cycles,
+      limitedChart,
+      overlapWords: 6,
+      model: specFor(server, vendor),
+    });
 
     expect(result.cycles).toBe(3);
     expect(result.promptVersion).toBe(NOTE_PROMPT_VERSION);
@@ -93,11 +98,19 @@ describe.each(BOTH_VENDORS)("generateNote through the %s SDK", (vendor) => {
     expect(server.requests[0].model).toBe(expectedModel);
     expect(result.usage.model).toBe(expectedModel);
     const price = config.prices[expectedModel];
-    expect(result.usage.costUsd).toBeCloseTo((result.usage.inputTokens * price.input + result.usage.outputTokens * price.output) / 1e6, 12);
+    expect(result.usage.costUsd).toBeCloseTo(
+      (result.usage.inputTokens * price.input + result.usage.outputTokens * price.output) / 1e6,
+      12,
+    );
     expect(result.usage.costUsd).toBeGreaterThan(0);
     // an unknown model costs nothing
     server.reset();
-    const unknown = await generateNote(clients, { transcript, limitedChart, overlapWords: 0, model: specFor(server, vendor, "no-price-model") });
+    const unknown = await generateNote(clients, {
+      transcript,
+      limitedChart,
+      overlapWords: 0,
+      model: specFor(server, vendor, "no-price-model"),
+    });
     expect(unknown.usage.costUsd).toBe(0);
     expect(unknown.usage.inputTokens).toBeGreaterThan(0);
   });

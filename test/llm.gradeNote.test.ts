@@ -81,7 +81,11 @@ describe.each(BOTH_VENDORS)("gradeNote through the %s SDK", (vendor) => {
 
   it("turns on the vendor's reasoning options for a reasoning grader and still validates the answer", async () => {
     const clients = makeLlmClients(testLlmConfig());
-    const result = await gradeNote(clients, { rubric, note, model: specFor(server, vendor, "fake-reasoning", { reasoning: true }) });
+    const result = await gradeNote(clients, {
+      rubric,
+      note,
+      model: specFor(server, vendor, "fake-reasoning", { reasoning: true }),
+    });
     expect(result.scoringResult).toHaveLength(12);
     result.scoringResult.forEach((s, i) => {
       expect(s.id).toBe(i);

@@ -18,7 +18,12 @@ afterEach(() => server.reset());
 afterAll(() => server.close());
 
 function generate(vendor: "openai" | "anthropic", env: Record<string, string> = {}) {
-  return generateNote(makeLlmClients(testLlmConfig(env)), { transcript, limitedChart: {}, overlapWords: 0, model: specFor(server, vendor) });
+  return generateNote(makeLlmClients(testLlmConfig(env)), {
+    transcript,
+    limitedChart: {},
+    overlapWords: 0,
+    model: specFor(server, vendor),
+  });
 }
 
 describe.each(BOTH_VENDORS)("structured output through the %s SDK", (vendor) => {
@@ -77,24 +82,45 @@ describe("validateSchema", () => {
           type: "object",
           additionalProperties: false,
           required: ["id", "satisfaction"],
-          properties: { id: { type: "integer" }, satisfaction: { type: "integer", minimum: 0, maximum: 100 }, kind: { type: "string", enum: ["a", "b"] } },
+          properties: {
+            id: { type: "integer" },
+            satisfaction: { type: "integer", minimum: 0, maximum: 100 },
+            kind: { type: "string", enum: ["a", "b"] },
+          },
         },
       },
     },
   };
-  const ok = { scores: [{ id: 0, satisfaction: 0 }, { id: 1, satisfaction: 100, kind: "a" }] };
+  const ok = {
+    scores: [
+      { id: 0, satisfaction: 0 },
+      { id: 1, satisfaction: 100, kind: "a" },
+    ],
+  };
 
   it("accepts a fitting value and names the first violation otherwise", () => {
     expect(validateSchema(schema, ok)).toBeNull();
     expect(validateSchema(schema, [])).toBe("at $: expected an object, got array");
     expect(validateSchema(schema, { scores: [ok.scores[0]] })).toBe("at $.scores: expected at least 2 items, got 1");
     expect(validateSchema(schema, { scores: [...ok.scores, ok.scores[0]] })).toBe("at $.scores: expected at most 2 items, got 3");
-    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: 101 }] })).toBe("at $.scores[1].satisfaction: 101 is above the maximum 100");
-    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: -1 }] })).toBe("at $.scores[1].satisfaction: -1 is below the minimum 0");
-    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1.5, satisfaction: 1 }] })).toBe("at $.scores[1].id: expected an integer, got 1.5");
-    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1 }] })).toBe('at $.scores[1]: missing required property "satisfaction"');
-    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: 1, x: 1 }] })).toBe('at $.scores[1]: unexpected property "x"');
-    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: 1, kind: "c" }] })).toBe('at $.scores[1].kind: "c" is not one of "a", "b"');
+    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: 101 }] })).toBe(
+      "at $.scores[1].satisfaction: 101 is above the maximum 100",
+    );
+    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: -1 }] })).toBe(
+      "at $.scores[1].satisfaction: -1 is below the minimum 0",
+    );
+    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1.5, satisfaction: 1 }] })).toBe(
+      "at $.scores[1].id: expected an integer, got 1.5",
+    );
+    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1 }] })).toBe(
+      'at $.scores[1]: missing required property "satisfaction"',
+    );
+    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: 1, x: 1 }] })).toBe(
+      'at $.scores[1]: unexpected property "x"',
+    );
+    expect(validateSchema(schema, { scores: [ok.scores[0], { id: 1, satisfaction: 1, kind: "c" }] })).toBe(
+      'at $.scores[1].kind: "c" is not one of "a", "b"',
+    );
     expect(validateSchema(schema, { ...ok, extra: true })).toBe('at $: unexpected property "extra"');
   });
 });

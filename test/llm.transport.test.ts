@@ -134,7 +134,8 @@ describe.each(BOTH_VENDORS)("transport through the %s SDK", (vendor) => {
 
   it("caps requests in flight per vendor", async () => {
     server.setLatency(40);
-    const env: Record<string, string> = vendor === "openai" ? { OPENAI_MAX_CONCURRENCY: "2" } : { ANTHROPIC_MAX_CONCURRENCY: "2" };
+    const env: Record<string, string> =
+      vendor === "openai" ? { OPENAI_MAX_CONCURRENCY: "2" } : { ANTHROPIC_MAX_CONCURRENCY: "2" };
     const clients = clientsWith(env);
     const other: Vendor = vendor === "openai" ? "anthropic" : "openai";
     const calls = Array.from({ length: 8 }, () => gradeNote(clients, { rubric, note, model: specFor(server, vendor) }));
@@ -146,7 +147,8 @@ describe.each(BOTH_VENDORS)("transport through the %s SDK", (vendor) => {
   });
 
   it("rate-limits requests per interval", async () => {
-    const env: Record<string, string> = vendor === "openai" ? { OPENAI_REQUESTS_PER_INTERVAL: "2" } : { ANTHROPIC_REQUESTS_PER_INTERVAL: "2" };
+    const env: Record<string, string> =
+      vendor === "openai" ? { OPENAI_REQUESTS_PER_INTERVAL: "2" } : { ANTHROPIC_REQUESTS_PER_INTERVAL: "2" };
     const clients = clientsWith({ ...env, LLM_RATE_INTERVAL_MS: "150" });
     const started = Date.now();
     await Promise.all(Array.from({ length: 6 }, () => gradeNote(clients, { rubric, note, model: specFor(server, vendor) })));
@@ -179,7 +181,9 @@ describe("secrets", () => {
   });
 
   it("refuses a spec without a key before any request", async () => {
-    const err = await rejectionOf(gradeNote(clientsWith(), { rubric, note, model: { ...specFor(server, "openai"), apiKey: "" } }));
+    const err = await rejectionOf(
+      gradeNote(clientsWith(), { rubric, note, model: { ...specFor(server, "openai"), apiKey: "" } }),
+    );
     expect(err.kind).toBe("auth");
     expect(server.requestCount()).toBe(0);
   });

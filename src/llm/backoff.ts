@@ -8,7 +8,13 @@ const MAX_RETRY_AFTER_MS = 10 * 60_000;
  * otherwise a random point in [0, min(max, base * 2^retry)] ("full jitter", so that many callers
  * hit by the same 429 do not come back in lockstep).
  */
-export function backoffDelayMs(retry: number, baseMs: number, maxMs: number, retryAfterMs?: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  retry: number,
+  baseMs: number,
+  maxMs: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
   const ceiling = Math.min(maxMs, baseMs * 2 ** retry);
   return Math.floor(random() * ceiling);

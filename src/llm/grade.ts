@@ -60,7 +60,10 @@ export function checkIdsInOrder(value: unknown): string | null {
  * Positive criteria score weight × satisfaction / 100, negative ones −weight × satisfaction / 100,
  * each rounded to 2 decimals; the overall score is their sum, rounded to 2 decimals.
  */
-export function scoreCriteria(rubric: Criterion[], answers: GraderAnswer[]): { scoringResult: CriterionScore[]; overallScore: number } {
+export function scoreCriteria(
+  rubric: Criterion[],
+  answers: GraderAnswer[],
+): { scoringResult: CriterionScore[]; overallScore: number } {
   if (answers.length !== rubric.length) throw new Error(`expected ${rubric.length} answers, got ${answers.length}`);
   let total = 0;
   const scoringResult = answers.map((a, i) => {

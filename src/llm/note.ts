@@ -67,7 +67,14 @@ export async function generateNote(
         input.model,
         {
           system: NOTE_SYSTEM_PROMPT,
-          user: renderNoteUserPrompt({ limitedChart: input.limitedChart, itemsSoFar: items, previousContext: overlap, turns, cycleIndex: i, cycleCount: cycles.length }),
+          user: renderNoteUserPrompt({
+            limitedChart: input.limitedChart,
+            itemsSoFar: items,
+            previousContext: overlap,
+            turns,
+            cycleIndex: i,
+            cycleCount: cycles.length,
+          }),
           schemaName: "clinical_note",
           schemaDescription: "The full updated list of items of the clinical note.",
           schema: NOTE_SCHEMA,

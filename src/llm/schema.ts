@@ -63,8 +63,10 @@ function check(s: Schema, v: unknown, path: string): string | null {
     if (s.maximum !== undefined && v > s.maximum) return `at ${path}: ${v} is above the maximum ${s.maximum}`;
   }
   if (Array.isArray(v)) {
-    if (s.minItems !== undefined && v.length < s.minItems) return `at ${path}: expected at least ${s.minItems} items, got ${v.length}`;
-    if (s.maxItems !== undefined && v.length > s.maxItems) return `at ${path}: expected at most ${s.maxItems} items, got ${v.length}`;
+    if (s.minItems !== undefined && v.length < s.minItems)
+      return `at ${path}: expected at least ${s.minItems} items, got ${v.length}`;
+    if (s.maxItems !== undefined && v.length > s.maxItems)
+      return `at ${path}: expected at most ${s.maxItems} items, got ${v.length}`;
     if (s.items) {
       for (let i = 0; i < v.length; i++) {
         const err = check(s.items, v[i], `${path}[${i}]`);

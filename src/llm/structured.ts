@@ -41,7 +41,12 @@ export interface StructuredResult<T> {
 /** Longest excerpt of a bad answer quoted back in an error message. */
 const BAD_ANSWER_EXCERPT = 300;
 
-export async function callStructured<T>(clients: LlmClients, spec: ModelSpec, call: StructuredCall, signal?: AbortSignal): Promise<StructuredResult<T>> {
+export async function callStructured<T>(
+  clients: LlmClients,
+  spec: ModelSpec,
+  call: StructuredCall,
+  signal?: AbortSignal,
+): Promise<StructuredResult<T>> {
   const { config } = clients;
   const model = resolveModelName(config, spec);
   const usage = emptyUsage(spec.vendor, model);
@@ -92,16 +97,29 @@ export async function callStructured<T>(clients: LlmClients, spec: ModelSpec, ca
       } catch (err) {
         failure = classifySdkError(err, spec.vendor, signal);
         // The OpenAI SDK sometimes reports its own timeout abort as a plain connection error.
-        if (failure.kind === "transport" && failure.status === undefined && performance.now() - sentAt >= config.requestTimeoutMs) {
-          failure = { ...failure, kind: "timeout", message: `${spec.vendor} request timed out after ${config.requestTimeoutMs} ms` };
+        if (
+          failure.kind === "transport" &&
+          failure.status === undefined &&
+          performance.now() - sentAt >= config.requestTimeoutMs
+        ) {
+          failure = {
+            ...failure,
+            kind: "timeout",
+            message: `${spec.vendor} request timed out after ${config.requestTimeoutMs} ms`,
+          };
         }
       }
       if (!failure.retryable || retry >= config.transportRetries) {
         const suffix = failure.retryable ? ` (gave up after ${retry + 1} requests)` : "";
-        throw fail(failure.kind, `${model}: ${failure.message}${suffix}`, { retryable: failure.retryable, status: failure.status });
+        throw fail(failure.kind, `${model}: ${failure.message}${suffix}`, {
+          retryable: failure.retryable,
+          status: failure.status,
+        });
       }
       const delay = backoffDelayMs(retry, config.backoffBaseMs, config.backoffMaxMs, failure.retryAfterMs);
-      clients.log(scrubSecrets(`${model}: ${failure.message}; retry ${retry + 1}/${config.transportRetries} in ${delay} ms`, secrets));
+      clients.log(
+        scrubSecrets(`${model}: ${failure.message}; retry ${retry + 1}/${config.transportRetries} in ${delay} ms`, secrets),
+      );
       try {
         await sleep(delay, signal);
       } catch {
@@ -138,7 +156,11 @@ export async function callStructured<T>(clients: LlmClients, spec: ModelSpec, ca
     );
     if (tryNo === config.structuredOutputTries) {
       const excerpt = answer.text.length > BAD_ANSWER_EXCERPT ? `${answer.text.slice(0, BAD_ANSWER_EXCERPT)}…` : answer.text;
-      throw fail("invalid_output", `${model}: no valid answer after ${tryNo} tries; last error: ${lastError}; last answer: ${excerpt}`, { retryable: true });
+      throw fail(
+        "invalid_output",
+        `${model}: no valid answer after ${tryNo} tries; last error: ${lastError}; last answer: ${excerpt}`,
+        { retryable: true },
+      );
     }
   }
   throw fail("invalid_output", `${model}: no valid answer (${lastError})`);

@@ -22,7 +22,8 @@ export function seedFor(bodyText: string, seed: number): number {
   return createHash("md5").update(bodyText).update(String(seed)).digest().readUInt32LE(0);
 }
 
-const FALLBACK_WORDS = "patient reports medication dose daily tablet follow up plan review allergy refill symptoms improved".split(" ");
+const FALLBACK_WORDS =
+  "patient reports medication dose daily tablet follow up plan review allergy refill symptoms improved".split(" ");
 
 /** Up to 400 plain words of the text (letters only), to build realistic-ish strings from. */
 export function wordsOf(text: string): string[] {

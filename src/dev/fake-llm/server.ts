@@ -25,7 +25,17 @@ import { fakeValue, makeRng, malformedJson, schemaViolation, seedFor, wordsOf } 
 
 export type FakeVendor = "openai" | "anthropic";
 export type FaultKind = "429" | "500" | "529" | "401" | "400" | "hang" | "reset" | "malformed_json" | "schema_violation";
-export const FAULT_KINDS: readonly FaultKind[] = ["429", "500", "529", "401", "400", "hang", "reset", "malformed_json", "schema_violation"];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "429",
+  "500",
+  "529",
+  "401",
+  "400",
+  "hang",
+  "reset",
+  "malformed_json",
+  "schema_violation",
+];
 
 /** Every given field must match; an empty match matches every request. */
 export interface FakeMatch {
@@ -221,9 +231,17 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
   }
 
   /** The answer's JSON text, or plain text when the request asked for no structure. */
-  function answerText(schema: Record<string, unknown> | undefined, body: Record<string, unknown>, bodyText: string, fault: FaultRule | null, script: ScriptedAnswer | null): { text: string; value?: unknown } {
+  function answerText(
+    schema: Record<string, unknown> | undefined,
+    body: Record<string, unknown>,
+    bodyText: string,
+    fault: FaultRule | null,
+    script: ScriptedAnswer | null,
+  ): { text: string; value?: unknown } {
     if (script) {
-      return typeof script.content === "string" ? { text: script.content } : { text: JSON.stringify(script.content), value: script.content };
+      return typeof script.content === "string"
+        ? { text: script.content }
+        : { text: JSON.stringify(script.content), value: script.content };
     }
     const rng = makeRng(seedFor(bodyText, seed));
     const words = wordsOf(lastUserText(body));
@@ -238,16 +256,34 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
     return { text, value };
   }
 
-  function answerOpenAi(res: http.ServerResponse, body: Record<string, unknown>, bodyText: string, model: string, fault: FaultRule | null, script: ScriptedAnswer | null): void {
+  function answerOpenAi(
+    res: http.ServerResponse,
+    body: Record<string, unknown>,
+    bodyText: string,
+    model: string,
+    fault: FaultRule | null,
+    script: ScriptedAnswer | null,
+  ): void {
     const rf = body.response_format as { type?: string; json_schema?: { schema?: Record<string, unknown> } } | undefined;
-    const schema = rf?.type === "json_schema" ? rf.json_schema?.schema : rf?.type === "json_object" ? { type: "object", properties: {} } : undefined;
+    const schema =
+      rf?.type === "json_schema"
+        ? rf.json_schema?.schema
+        : rf?.type === "json_object"
+          ? { type: "object", properties: {} }
+          : undefined;
     const { text } = answerText(schema, body, bodyText, fault, script);
     const usage = { prompt_tokens: tokens(bodyText.length), completion_tokens: tokens(text.length), total_tokens: 0 };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     const id = `chatcmpl-fake-${nextId}`;
     const created = Math.floor(Date.now() / 1000);
     if (body.stream) {
-      const chunk = (delta: unknown, finish: string | null) => ({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
+      const chunk = (delta: unknown, finish: string | null) => ({
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model,
+        choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      });
       const third = Math.ceil(text.length / 3) || 1;
       const events: { data: unknown }[] = [{ data: chunk({ role: "assistant", content: "" }, null) }];
       for (let i = 0; i < text.length; i += third) events.push({ data: chunk({ content: text.slice(i, i + third) }, null) });
@@ -264,19 +300,33 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       object: "chat.completion",
       created,
       model,
-      choices: [{ index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop", logprobs: null }],
+      choices: [
+        { index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop", logprobs: null },
+      ],
       usage,
     });
   }
 
-  function answerAnthropic(res: http.ServerResponse, body: Record<string, unknown>, bodyText: string, model: string, fault: FaultRule | null, script: ScriptedAnswer | null): void {
+  function answerAnthropic(
+    res: http.ServerResponse,
+    body: Record<string, unknown>,
+    bodyText: string,
+    model: string,
+    fault: FaultRule | null,
+    script: ScriptedAnswer | null,
+  ): void {
     const tools = (body.tools as { name: string; input_schema?: Record<string, unknown> }[] | undefined) ?? [];
     const choice = body.tool_choice as { type?: string; name?: string } | undefined;
-    const tool = choice?.type === "tool" ? tools.find((t) => t.name === choice.name) : choice?.type === "none" ? undefined : tools[0];
+    const tool =
+      choice?.type === "tool" ? tools.find((t) => t.name === choice.name) : choice?.type === "none" ? undefined : tools[0];
     const { text, value } = answerText(tool?.input_schema, body, bodyText, fault, script);
-    type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: unknown } | { type: "thinking"; thinking: string; signature: string };
+    type Block =
+      | { type: "text"; text: string }
+      | { type: "tool_use"; id: string; name: string; input: unknown }
+      | { type: "thinking"; thinking: string; signature: string };
     const content: Block[] = [];
-    if (body.thinking) content.push({ type: "thinking", thinking: "Let me weigh the request (fake).", signature: "fake-signature" });
+    if (body.thinking)
+      content.push({ type: "thinking", thinking: "Let me weigh the request (fake).", signature: "fake-signature" });
     if (tool && value !== undefined && typeof value === "object" && value !== null && !Array.isArray(value)) {
       content.push({ type: "tool_use", id: `toolu_fake_${nextId}`, name: tool.name, input: value });
     } else content.push({ type: "text", text });
@@ -287,29 +337,82 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       const events: { event: string; data: unknown }[] = [
         {
           event: "message_start",
-          data: { type: "message_start", message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } } },
+          data: {
+            type: "message_start",
+            message: {
+              id,
+              type: "message",
+              role: "assistant",
+              model,
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { input_tokens: usage.input_tokens, output_tokens: 1 },
+            },
+          },
         },
       ];
       content.forEach((block, index) => {
         if (block.type === "tool_use") {
-          events.push({ event: "content_block_start", data: { type: "content_block_start", index, content_block: { ...block, input: {} } } });
-          events.push({ event: "content_block_delta", data: { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) } } });
+          events.push({
+            event: "content_block_start",
+            data: { type: "content_block_start", index, content_block: { ...block, input: {} } },
+          });
+          events.push({
+            event: "content_block_delta",
+            data: {
+              type: "content_block_delta",
+              index,
+              delta: { type: "input_json_delta", partial_json: JSON.stringify(block.input) },
+            },
+          });
         } else if (block.type === "thinking") {
-          events.push({ event: "content_block_start", data: { type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } } });
-          events.push({ event: "content_block_delta", data: { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: block.thinking } } });
-          events.push({ event: "content_block_delta", data: { type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } } });
+          events.push({
+            event: "content_block_start",
+            data: { type: "content_block_start", index, content_block: { type: "thinking", thinking: "", signature: "" } },
+          });
+          events.push({
+            event: "content_block_delta",
+            data: { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: block.thinking } },
+          });
+          events.push({
+            event: "content_block_delta",
+            data: { type: "content_block_delta", index, delta: { type: "signature_delta", signature: block.signature } },
+          });
         } else {
-          events.push({ event: "content_block_start", data: { type: "content_block_start", index, content_block: { type: "text", text: "" } } });
-          events.push({ event: "content_block_delta", data: { type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } } });
+          events.push({
+            event: "content_block_start",
+            data: { type: "content_block_start", index, content_block: { type: "text", text: "" } },
+          });
+          events.push({
+            event: "content_block_delta",
+            data: { type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } },
+          });
         }
         events.push({ event: "content_block_stop", data: { type: "content_block_stop", index } });
       });
-      events.push({ event: "message_delta", data: { type: "message_delta", delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } } });
+      events.push({
+        event: "message_delta",
+        data: {
+          type: "message_delta",
+          delta: { stop_reason: stopReason, stop_sequence: null },
+          usage: { output_tokens: usage.output_tokens },
+        },
+      });
       events.push({ event: "message_stop", data: { type: "message_stop" } });
       sendSse(res, events);
       return;
     }
-    sendJson(res, 200, { id, type: "message", role: "assistant", model, content, stop_reason: stopReason, stop_sequence: null, usage });
+    sendJson(res, 200, {
+      id,
+      type: "message",
+      role: "assistant",
+      model,
+      content,
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage,
+    });
   }
 
   function handleVendor(req: http.IncomingMessage, res: http.ServerResponse, path: string, bodyText: string): void {
