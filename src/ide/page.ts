@@ -27,7 +27,7 @@ export function renderIdePage(options: IdePageOptions): string {
   const scripts = IDE_SCRIPTS.map((name) => `    <script src="${IDE_ASSETS_PATH}/${name}"></script>`).join("\n");
   // Subscriptions: GraphiQL's fetcher sends subscription operations over graphql-ws (its bundled
   // client) to subscriptionUrl, the same path as HTTP, so they reach the server's graphql-ws endpoint.
-  // defaultTabs apply when the browser has no saved tabs; "Reset" in GraphiQL's settings brings them back.
+  // defaultTabs apply when the browser has no saved tabs; "Clear storage" in GraphiQL's settings brings them back.
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -46,6 +46,13 @@ ${scripts}
     <script>
       (function () {
         var config = ${config};
+        // GraphiQL 3 opens the first default tab with the saved variables, not the tab's own: on a
+        // first visit (no saved tabs), save the tab's variables so its editor shows them.
+        try {
+          if (localStorage.getItem("graphiql:tabState") === null && config.tabs.length && config.tabs[0].variables) {
+            localStorage.setItem("graphiql:variables", config.tabs[0].variables);
+          }
+        } catch (e) {}
         var wsProtocol = location.protocol === "https:" ? "wss:" : "ws:";
         var fetcher = GraphiQL.createFetcher({
           url: config.graphqlPath,
