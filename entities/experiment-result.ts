@@ -22,6 +22,7 @@ import { JobColumns } from "./job-columns";
   "noteReplication",
 ])
 @Index("experiment_result_experiment_status_idx", ["experimentId", "status"])
+@Index("experiment_result_experiment_updated_idx", ["experimentId", "updated"])
 export class ExperimentResult extends JobColumns {
   @Field(() => Int)
   @PrimaryGeneratedColumn()
@@ -78,6 +79,10 @@ export class ExperimentResult extends JobColumns {
   @Field(() => Int, { description: "Which of the experiment's note replications, from 1" })
   @Column({ name: "note_replication", type: "int" })
   noteReplication!: number;
+
+  @Field(() => Int, { description: "Grades this note plans when it succeeds: its case's rubrics × grade replications" })
+  @Column({ name: "planned_grades", type: "int", default: 0 })
+  plannedGrades!: number;
 
   @Field(() => Int, { nullable: true })
   @Column({ name: "generated_note_id", type: "int", nullable: true })

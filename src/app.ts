@@ -7,14 +7,21 @@ import type { Config } from "./config";
 import type { Context } from "./context";
 import { openDatabase } from "./db/data-source";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
+import { InMemoryEventBus, type EventBus } from "./events/event-bus";
+import { makeLlmClients } from "./llm";
 import { makeLogger, type Logger } from "./logger";
-import { makeSchema } from "./schema";
+import { queryProgress } from "./runner/progress";
+import { ProgressBroadcaster } from "./runner/progress-broadcaster";
+import { Runner } from "./runner/runner";
+import { makeSchema, pubSubOf } from "./schema";
 import { mountIde } from "./ide";
 import { GRAPHQL_PATH, startServer, type RunningServer } from "./server";
 import { makeServices, type Services } from "./services";
 
 export interface App {
   server: RunningServer;
+  runner: Runner;
+  bus: EventBus;
   db: DataSource;
   services: Services;
   logger: Logger;
@@ -41,9 +48,22 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const logger = options.logger ?? makeLogger(config.logLevel);
   const { url, embedded } = await connectDatabase(config, logger);
   const db = await openDatabase({ url, poolSize: 20 });
-  const services = makeServices(db);
-  const schema = await makeSchema();
-  const context = (): Context => ({ services, config, logger, db });
+  const bus = new InMemoryEventBus();
+  const broadcaster = new ProgressBroadcaster(bus, (id) => queryProgress(db, id), config.progressThrottleMs, logger);
+  const llm = makeLlmClients(config.llm, { log: (m) => logger.debug(m) });
+  const runner = new Runner({
+    db,
+    llm,
+    llmConfig: config.llm,
+    bus,
+    logger,
+    leaseMs: config.jobLeaseMs,
+    onChange: (id) => broadcaster.changed(id),
+    onRunEnd: (id) => void broadcaster.flush(id),
+  });
+  const services = makeServices(db, runner, config.llm, logger);
+  const schema = await makeSchema({ pubSub: pubSubOf(bus) });
+  const context = (): Context => ({ services, config, logger, db, bus });
   const server = await startServer({
     schema,
     port: config.port,
@@ -54,11 +74,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   });
   logger.info(`GraphQL on ${server.url} (subscriptions on ${server.wsUrl})`);
 
+  if (config.resumeOnStart) {
+    const resumed = await services.runs.resumeInterrupted();
+    if (resumed.length > 0) logger.info(`resumed ${resumed.length} interrupted run(s): ${resumed.map((r) => r.id).join(", ")}`);
+  }
+
   let stopping: Promise<void> | undefined;
   const stop = async () => {
+    // Runs first (they still write results), then the server, then the database.
+    await runner.shutdown(config.shutdownGraceMs);
+    broadcaster.close();
     await server.close();
     await db.destroy();
     await embedded?.stop();
   };
-  return { server, db, services, logger, stop: () => (stopping ??= stop()) };
+  return { server, runner, bus, db, services, logger, stop: () => (stopping ??= stop()) };
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Config } from "./config";
+import type { EventBus } from "./events/event-bus";
 import type { Logger } from "./logger";
 import type { Services } from "./services";
 
@@ -9,4 +10,5 @@ export interface Context {
   config: Config;
   logger: Logger;
   db: DataSource;
+  bus: EventBus;
 }

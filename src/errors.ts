@@ -16,6 +16,7 @@ function make(code: ErrorCode, message: string, extra?: Record<string, unknown>)
 
 export const badInput = (message: string, extra?: Record<string, unknown>) => make(ErrorCode.BAD_USER_INPUT, message, extra);
 export const notFound = (what: string, id: number | string) => make(ErrorCode.NOT_FOUND, `${what} ${id} does not exist`);
+export const notFoundMessage = (message: string) => make(ErrorCode.NOT_FOUND, message);
 export const conflict = (message: string, extra?: Record<string, unknown>) => make(ErrorCode.CONFLICT, message, extra);
 
 /** Postgres error codes the services turn into client errors. */

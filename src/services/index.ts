@@ -1,17 +1,23 @@
 import type { DataSource } from "typeorm";
+import type { LlmConfig } from "../config";
+import type { Logger } from "../logger";
+import type { Runner } from "../runner/runner";
 import { CaseService } from "./cases";
 import { ExperimentService } from "./experiments";
 import { ModelService } from "./models";
+import { RunService } from "./runs";
 
 export interface Services {
   cases: CaseService;
   models: ModelService;
   experiments: ExperimentService;
+  runs: RunService;
 }
 
-export function makeServices(db: DataSource): Services {
+export function makeServices(db: DataSource, runner: Runner, llm: LlmConfig, logger: Logger): Services {
   const cases = new CaseService(db);
   const models = new ModelService(db);
   const experiments = new ExperimentService(db, cases, models);
-  return { cases, models, experiments };
+  const runs = new RunService(db, runner, experiments, models, llm, logger);
+  return { cases, models, experiments, runs };
 }

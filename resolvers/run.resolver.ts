@@ -1,0 +1,129 @@
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { ExperimentResult } from "../entities/experiment-result";
+import { ExperimentResultScore } from "../entities/experiment-result-score";
+import { ExperimentRun } from "../entities/experiment-run";
+import { CriterionScore } from "../entities/score";
+import type { Context } from "../src/context";
+import { topics } from "../src/events/event-bus";
+import type { Progress } from "../src/runner/types";
+import { encodeCursor } from "../src/services/runs";
+import { ExperimentProgress, ExperimentResultConnection, ExperimentResultEvent } from "./types/run.types";
+
+/** The current state first, then the stream: a subscriber who joins mid-run is never blind. */
+async function* startingWith<T>(first: () => Promise<T>, rest: AsyncIterableIterator<T>): AsyncGenerator<T> {
+  try {
+    yield await first();
+    yield* rest;
+  } finally {
+    await rest.return?.();
+  }
+}
+
+@Resolver()
+export class RunResolver {
+  @Mutation(() => ExperimentRun, {
+    description:
+      "Runs the experiment: plans every note (case × combination × overlap × replication) and its grades, then works them " +
+      "off with `workers` notes and `workers` grades at once. Continues what an earlier run left (failed jobs too with retryFailed).",
+  })
+  startExperimentRun(
+    @Arg("experimentId", () => Int) experimentId: number,
+    @Arg("workers", () => Int, { defaultValue: 3 }) workers: number,
+    @Arg("maxAttempts", () => Int, { defaultValue: 3 }) maxAttempts: number,
+    @Arg("retryFailed", { defaultValue: false }) retryFailed: boolean,
+    @Ctx() { services }: Context,
+  ): Promise<ExperimentRun> {
+    return services.runs.start({ experimentId, workers, maxAttempts, retryFailed });
+  }
+
+  @Mutation(() => ExperimentRun, { description: "Stops dispatch and aborts calls in flight; what finished is kept" })
+  cancelExperimentRun(@Arg("runId", () => Int) runId: number, @Ctx() { services }: Context): Promise<ExperimentRun> {
+    return services.runs.cancel(runId);
+  }
+
+  @Query(() => ExperimentRun, { nullable: true })
+  experimentRun(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<ExperimentRun | null> {
+    return services.runs.get(id);
+  }
+
+  @Query(() => ExperimentProgress, { description: "Exact progress from the database" })
+  experimentProgress(@Arg("experimentId", () => Int) experimentId: number, @Ctx() { services }: Context): Promise<Progress> {
+    return services.runs.progress(experimentId);
+  }
+
+  @Query(() => ExperimentResultConnection, { description: "The experiment's notes, oldest first, a page at a time" })
+  async experimentResults(
+    @Arg("experimentId", () => Int) experimentId: number,
+    @Arg("failed", () => Boolean, { nullable: true }) failed: boolean | null,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number,
+    @Arg("after", () => String, { nullable: true }) after: string | null,
+    @Ctx() { services }: Context,
+  ): Promise<ExperimentResultConnection> {
+    const page = await services.runs.results(experimentId, { failed, first, after });
+    const edges = page.nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Query(() => [ExperimentResult], { description: "The notes that changed last" })
+  recentActivity(
+    @Arg("experimentId", () => Int) experimentId: number,
+    @Arg("limit", () => Int, { defaultValue: 10 }) limit: number,
+    @Ctx() { services }: Context,
+  ): Promise<ExperimentResult[]> {
+    return services.runs.recentActivity(experimentId, limit);
+  }
+
+  @Subscription(() => ExperimentResultEvent, {
+    description: "Every state change of the experiment's notes, grades and runs",
+    subscribe: async ({ args, context }) => {
+      const { services, bus } = context as Context;
+      await services.experiments.getOrThrow(args.experimentId);
+      return bus.subscribe(topics.experimentEvents(args.experimentId));
+    },
+  })
+  experimentResultEvents(
+    @Arg("experimentId", () => Int) _experimentId: number,
+    @Root() event: ExperimentResultEvent,
+  ): ExperimentResultEvent {
+    return event;
+  }
+
+  @Subscription(() => ExperimentProgress, {
+    name: "experimentProgress",
+    description: "The current progress, then progress as it changes (throttled), always ending with the final state",
+    subscribe: async ({ args, context }) => {
+      const { services, bus } = context as Context;
+      await services.experiments.getOrThrow(args.experimentId);
+      const stream = bus.subscribe<Progress>(topics.experimentProgress(args.experimentId));
+      return startingWith(() => services.runs.progress(args.experimentId), stream);
+    },
+  })
+  progressUpdates(@Arg("experimentId", () => Int) _experimentId: number, @Root() progress: Progress): Progress {
+    return progress;
+  }
+}
+
+@Resolver(() => ExperimentResult)
+export class ExperimentResultResolver {
+  @FieldResolver(() => [ExperimentResultScore], { description: "The note's grades (rubric × grade replication)" })
+  scores(@Root() result: ExperimentResult, @Ctx() { services }: Context): Promise<ExperimentResultScore[]> {
+    return services.runs.gradesOf(result.id);
+  }
+}
+
+@Resolver(() => ExperimentResultScore)
+export class ExperimentResultScoreResolver {
+  @FieldResolver(() => Number, { nullable: true, description: "Sum of the criteria's scores; null until graded" })
+  async overallScore(@Root() grade: ExperimentResultScore, @Ctx() { services }: Context): Promise<number | null> {
+    return grade.scoreId === null ? null : ((await services.runs.score(grade.scoreId))?.overallScore ?? null);
+  }
+
+  @FieldResolver(() => [CriterionScore], { description: "Per criterion: id, rationale, satisfaction, score; empty until graded" })
+  async criteria(@Root() grade: ExperimentResultScore, @Ctx() { services }: Context): Promise<CriterionScore[]> {
+    return grade.scoreId === null ? [] : ((await services.runs.score(grade.scoreId))?.scoringResult ?? []);
+  }
+}

@@ -1,0 +1,115 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from "type-graphql";
+import { ExperimentResult } from "../../entities/experiment-result";
+import { ExperimentResultScore } from "../../entities/experiment-result-score";
+import { RunStatus } from "../../entities/job-status";
+
+@ObjectType({ description: "Counts of one kind of job (notes or grades)" })
+export class JobCounts {
+  @Field(() => Int)
+  expected!: number;
+  @Field(() => Int)
+  succeeded!: number;
+  @Field(() => Int)
+  failed!: number;
+  @Field(() => Int, { description: "A worker is on it now" })
+  running!: number;
+  @Field(() => Int, { description: "Expected but not started (includes grades of notes still to finish)" })
+  pending!: number;
+}
+
+@ObjectType()
+export class ExperimentProgress {
+  @Field(() => Int)
+  experimentId!: number;
+  @Field(() => Int, { nullable: true, description: "The latest run" })
+  runId!: number | null;
+  @Field(() => RunStatus, { nullable: true })
+  runStatus!: RunStatus | null;
+  @Field(() => JobCounts)
+  notes!: JobCounts;
+  @Field(() => JobCounts)
+  grades!: JobCounts;
+  @Field(() => Float)
+  inputTokens!: number;
+  @Field(() => Float)
+  outputTokens!: number;
+  @Field(() => Float)
+  costUsd!: number;
+  @Field(() => Float)
+  elapsedMs!: number;
+  @Field(() => Float, { nullable: true, description: "Estimated ms to the end at this run's pace; null until known" })
+  etaMs!: number | null;
+  @Field({ description: "Every expected note and grade has finished" })
+  done!: boolean;
+  @Field(() => Float, { description: "Server time of this snapshot, epoch ms" })
+  at!: number;
+}
+
+export enum ExperimentEventType {
+  run_started = "run_started",
+  run_finished = "run_finished",
+  run_cancelled = "run_cancelled",
+  run_interrupted = "run_interrupted",
+  run_failed = "run_failed",
+  note_queued = "note_queued",
+  note_started = "note_started",
+  note_retrying = "note_retrying",
+  note_succeeded = "note_succeeded",
+  note_failed = "note_failed",
+  grade_queued = "grade_queued",
+  grade_started = "grade_started",
+  grade_retrying = "grade_retrying",
+  grade_succeeded = "grade_succeeded",
+  grade_failed = "grade_failed",
+}
+registerEnumType(ExperimentEventType, { name: "ExperimentEventType" });
+
+@ObjectType({ description: "A state change of a run, a note or a grade, published after it was written" })
+export class ExperimentResultEvent {
+  @Field(() => ExperimentEventType)
+  type!: ExperimentEventType;
+  @Field(() => Int)
+  experimentId!: number;
+  @Field(() => Int)
+  runId!: number;
+  @Field(() => Float, { description: "Server time of the event, epoch ms" })
+  at!: number;
+  @Field(() => ExperimentResult, { nullable: true, description: "The note concerned (note events)" })
+  result!: ExperimentResult | null;
+  @Field(() => ExperimentResultScore, { nullable: true, description: "The grade concerned (grade events)" })
+  grade!: ExperimentResultScore | null;
+  @Field(() => Int, { nullable: true })
+  resultId!: number | null;
+  @Field(() => Int, { nullable: true })
+  attempt!: number | null;
+  @Field(() => String, { nullable: true, description: "The error of a failed or retried attempt" })
+  error!: string | null;
+  @Field(() => ExperimentProgress, { description: "Progress after this change" })
+  progress!: ExperimentProgress;
+}
+
+@ObjectType()
+export class ExperimentResultEdge {
+  @Field()
+  cursor!: string;
+  @Field(() => ExperimentResult)
+  node!: ExperimentResult;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType()
+export class ExperimentResultConnection {
+  @Field(() => [ExperimentResultEdge])
+  edges!: ExperimentResultEdge[];
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+  @Field(() => Int)
+  totalCount!: number;
+}

@@ -1,0 +1,128 @@
+/**
+ * Progress, exact from the database: two aggregate queries over the experiment's jobs (both served
+ * by the (experiment_id, status) indexes) and the experiment's latest run.
+ */
+import type { EntityManager } from "typeorm";
+import type { RunStatus } from "../../entities/job-status";
+import type { JobCounts, Progress } from "./types";
+
+type Db = Pick<EntityManager, "query">;
+
+interface StatusRow {
+  status: "planned" | "running" | "succeeded" | "failed";
+  n: number;
+  input_tokens: string;
+  output_tokens: string;
+  cost_usd: string;
+  planned_grades?: string;
+}
+
+export interface RunTiming {
+  id: number;
+  status: RunStatus;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+const emptyCounts = (): JobCounts => ({ expected: 0, succeeded: 0, failed: 0, running: 0, pending: 0 });
+
+/**
+ * The pace of this run so far (finished jobs per ms since it started) gives the ETA of what is left.
+ * `finishedThisRun` counts jobs finished since the run started.
+ */
+export function estimateEtaMs(remaining: number, finishedThisRun: number, elapsedMs: number): number | null {
+  if (remaining === 0) return 0;
+  if (finishedThisRun === 0 || elapsedMs <= 0) return null;
+  return Math.round((remaining * elapsedMs) / finishedThisRun);
+}
+
+export async function latestRun(db: Db, experimentId: number): Promise<RunTiming | null> {
+  const rows: { id: number; status: RunStatus; started_at: Date | null; finished_at: Date | null }[] = await db.query(
+    `SELECT id, status, started_at, finished_at FROM experiment_run WHERE experiment_id = $1 ORDER BY id DESC LIMIT 1`,
+    [experimentId],
+  );
+  const row = rows[0];
+  return row ? { id: row.id, status: row.status, startedAt: row.started_at, finishedAt: row.finished_at } : null;
+}
+
+export async function queryProgress(db: Db, experimentId: number): Promise<Progress> {
+  const [noteRows, gradeRows, run] = await Promise.all([
+    db.query(
+      `SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+              sum(cost_usd) AS cost_usd, sum(planned_grades) AS planned_grades
+       FROM experiment_result WHERE experiment_id = $1 GROUP BY status`,
+      [experimentId],
+    ) as Promise<StatusRow[]>,
+    db.query(
+      `SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+              sum(cost_usd) AS cost_usd
+       FROM experiment_result_score WHERE experiment_id = $1 GROUP BY status`,
+      [experimentId],
+    ) as Promise<StatusRow[]>,
+    latestRun(db, experimentId),
+  ]);
+  const finishedSince: { n: number }[] = run?.startedAt
+    ? await db.query(
+        `SELECT (SELECT count(*) FROM experiment_result WHERE experiment_id = $1 AND run_id = $2 AND status IN ('succeeded', 'failed'))
+              + (SELECT count(*) FROM experiment_result_score WHERE experiment_id = $1 AND run_id = $2 AND status IN ('succeeded', 'failed')) AS n`,
+        [experimentId, run.id],
+      )
+    : [{ n: 0 }];
+  return buildProgress(experimentId, noteRows, gradeRows, run, Number(finishedSince[0].n));
+}
+
+function buildProgress(
+  experimentId: number,
+  noteRows: StatusRow[],
+  gradeRows: StatusRow[],
+  run: RunTiming | null,
+  finishedThisRun: number,
+): Progress {
+  const notes = emptyCounts();
+  const grades = emptyCounts();
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let costUsd = 0;
+  let gradesOfLiveNotes = 0; // grades that notes not failed will have planned
+  let gradesOfDoneNotes = 0; // of those, what succeeded notes already planned as rows
+  for (const row of noteRows) {
+    notes.expected += row.n;
+    if (row.status === "planned") notes.pending += row.n;
+    else notes[row.status] += row.n;
+    if (row.status !== "failed") gradesOfLiveNotes += Number(row.planned_grades ?? 0);
+    if (row.status === "succeeded") gradesOfDoneNotes += Number(row.planned_grades ?? 0);
+    inputTokens += Number(row.input_tokens ?? 0);
+    outputTokens += Number(row.output_tokens ?? 0);
+    costUsd += Number(row.cost_usd ?? 0);
+  }
+  let gradeRowsTotal = 0;
+  for (const row of gradeRows) {
+    gradeRowsTotal += row.n;
+    if (row.status === "planned") grades.pending += row.n;
+    else grades[row.status] += row.n;
+    inputTokens += Number(row.input_tokens ?? 0);
+    outputTokens += Number(row.output_tokens ?? 0);
+    costUsd += Number(row.cost_usd ?? 0);
+  }
+  // Grade rows exist once their note succeeded; before that, a note's planned_grades stand in for them.
+  const notYetPlanned = Math.max(0, gradesOfLiveNotes - gradesOfDoneNotes);
+  grades.expected = gradeRowsTotal + notYetPlanned;
+  grades.pending += notYetPlanned;
+  const now = Date.now();
+  const elapsedMs = run?.startedAt ? (run.finishedAt ?? new Date(now)).getTime() - run.startedAt.getTime() : 0;
+  const remaining = notes.pending + notes.running + grades.pending + grades.running;
+  return {
+    experimentId,
+    runId: run?.id ?? null,
+    runStatus: run?.status ?? null,
+    notes,
+    grades,
+    inputTokens,
+    outputTokens,
+    costUsd: Math.round(costUsd * 1e6) / 1e6,
+    elapsedMs: Math.max(0, elapsedMs),
+    etaMs: run?.status === "running" ? estimateEtaMs(remaining, finishedThisRun, elapsedMs) : remaining === 0 ? 0 : null,
+    done: notes.expected > 0 && remaining === 0,
+    at: now,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * The runner's vocabulary, written down once.
+ *
+ * - run: one start of an experiment (an `experiment_run` row). At most one run per experiment is
+ *   running; a later run continues the jobs an earlier one left.
+ * - job: one planned unit of LLM work, durable as a row before any call: a note job
+ *   (`experiment_result`) or a grade job (`experiment_result_score`). Jobs belong to the experiment,
+ *   not to a run, and their unique keys make planning idempotent.
+ * - attempt: one try of a job (one note generation or one grading, itself possibly several HTTP
+ *   requests inside the LLM layer). A run gives each job it claims up to `maxAttempts` attempts.
+ * - pool: a p-queue of `workers` concurrent jobs; a run has a note pool and a grade pool.
+ * - claim: moving planned jobs to running for this run (`FOR UPDATE SKIP LOCKED`, so several
+ *   processes could share one database). The process driving a run holds a Postgres advisory lock
+ *   on it for the run's life: when the process dies, its connection closes, the lock is released at
+ *   once, and the next process that starts finds the run ownerless and resumes it.
+ */
+import type { JobStatus, RunStatus } from "../../entities/job-status";
+
+export type JobKind = "note" | "grade";
+
+export interface JobCounts {
+  expected: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+  /** Expected jobs not yet running or finished (planned rows and grades of notes still to finish). */
+  pending: number;
+}
+
+export interface Progress {
+  experimentId: number;
+  runId: number | null;
+  runStatus: RunStatus | null;
+  notes: JobCounts;
+  grades: JobCounts;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Since the run started (or until it ended). */
+  elapsedMs: number;
+  /** Remaining jobs at this run's pace so far; null until the pace is known. */
+  etaMs: number | null;
+  /** Every expected note and grade has finished (succeeded or failed). */
+  done: boolean;
+  /** Server time of this snapshot, epoch ms. */
+  at: number;
+}
+
+export type RunEventType = "run_started" | "run_finished" | "run_cancelled" | "run_interrupted" | "run_failed";
+export type JobEventType = "queued" | "started" | "retrying" | "succeeded" | "failed";
+
+/** One state change, published after it was written to the database. */
+export interface RunEvent {
+  type: RunEventType | `${JobKind}_${JobEventType}`;
+  experimentId: number;
+  runId: number;
+  /** Server time when the event was published, epoch ms (lets clients measure delivery latency). */
+  at: number;
+  /** The note job concerned (for a grade: the note it grades). */
+  resultId: number | null;
+  /** The grade job concerned. */
+  scoreJobId: number | null;
+  attempt: number | null;
+  error: string | null;
+  progress: Progress;
+}
+
+export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["succeeded", "failed"] as JobStatus[];
+
+export function unreachable(value: never): never {
+  throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
+}

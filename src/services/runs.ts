@@ -1,0 +1,163 @@
+import type { DataSource } from "typeorm";
+import { ExperimentResult } from "../../entities/experiment-result";
+import { ExperimentResultScore } from "../../entities/experiment-result-score";
+import { ExperimentRun } from "../../entities/experiment-run";
+import { RunStatus } from "../../entities/job-status";
+import { Score } from "../../entities/score";
+import type { LlmConfig } from "../config";
+import { badInput, conflict, notFound } from "../errors";
+import type { Logger } from "../logger";
+import { queryProgress } from "../runner/progress";
+import { RunConflictError, RunNotActiveError, type Runner } from "../runner/runner";
+import type { Progress } from "../runner/types";
+import type { ExperimentService } from "./experiments";
+import type { ModelService } from "./models";
+import { buildRunPlan } from "./run-plan";
+
+export interface StartRunInput {
+  experimentId: number;
+  workers: number;
+  maxAttempts: number;
+  retryFailed: boolean;
+}
+
+export interface ResultPage {
+  nodes: ExperimentResult[];
+  hasNextPage: boolean;
+  totalCount: number;
+}
+
+const MAX_WORKERS = 256;
+const MAX_ATTEMPTS = 20;
+const MAX_PAGE = 500;
+
+/** Cursors are opaque to clients: the base64 of the result id. */
+export const encodeCursor = (id: number) => Buffer.from(`result:${id}`).toString("base64url");
+function decodeCursor(cursor: string): number {
+  const match = /^result:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!match) throw badInput(`Invalid cursor "${cursor}": pass the endCursor of a previous page`);
+  return Number(match[1]);
+}
+
+export class RunService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly runner: Runner,
+    private readonly experiments: ExperimentService,
+    private readonly models: ModelService,
+    private readonly llm: LlmConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(input: StartRunInput): Promise<ExperimentRun> {
+    if (!Number.isInteger(input.workers) || input.workers < 1 || input.workers > MAX_WORKERS) {
+      throw badInput(`workers must be between 1 and ${MAX_WORKERS}, received ${input.workers}`);
+    }
+    if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > MAX_ATTEMPTS) {
+      throw badInput(`maxAttempts must be between 1 and ${MAX_ATTEMPTS}, received ${input.maxAttempts}`);
+    }
+    const plan = await buildRunPlan(this.db, this.models, this.llm, input.experimentId);
+    try {
+      return await this.runner.start(plan, input);
+    } catch (error) {
+      if (error instanceof RunConflictError) throw conflict(error.message);
+      throw error;
+    }
+  }
+
+  async cancel(runId: number): Promise<ExperimentRun> {
+    const run = await this.getOrThrow(runId);
+    if (run.status !== RunStatus.running) throw conflict(`Run ${runId} is ${run.status}: only a running run can be cancelled`);
+    try {
+      await this.runner.cancel(runId);
+    } catch (error) {
+      if (!(error instanceof RunNotActiveError)) throw error;
+      try {
+        await this.runner.cancelOwnerless(runId, run.experimentId);
+      } catch (inner) {
+        if (inner instanceof RunConflictError) throw conflict(inner.message);
+        throw inner;
+      }
+    }
+    return this.getOrThrow(runId);
+  }
+
+  /** On start-up: runs left running by a dead process, or interrupted by a shutdown, go on here. */
+  async resumeInterrupted(): Promise<ExperimentRun[]> {
+    const runs: { id: number; experiment_id: number; workers: number; max_attempts: number; retry_failed: boolean }[] =
+      await this.db.query(
+        `SELECT DISTINCT ON (experiment_id) id, experiment_id, status, workers, max_attempts, retry_failed
+       FROM experiment_run ORDER BY experiment_id, id DESC`,
+      );
+    const resumed: ExperimentRun[] = [];
+    for (const row of runs) {
+      const status: string = (row as unknown as { status: string }).status;
+      if (status !== RunStatus.running && status !== RunStatus.interrupted) continue;
+      try {
+        const plan = await buildRunPlan(this.db, this.models, this.llm, row.experiment_id);
+        resumed.push(
+          await this.runner.start(plan, { workers: row.workers, maxAttempts: row.max_attempts, retryFailed: false }, row.id),
+        );
+        this.logger.info(`resumed run ${row.id} of experiment ${row.experiment_id}`);
+      } catch (error) {
+        if (error instanceof RunConflictError) continue; // another live process drives it
+        this.logger.warn(`run ${row.id} of experiment ${row.experiment_id} not resumed: ${(error as Error).message}`);
+      }
+    }
+    return resumed;
+  }
+
+  get(runId: number): Promise<ExperimentRun | null> {
+    return this.db.getRepository(ExperimentRun).findOneBy({ id: runId });
+  }
+
+  async getOrThrow(runId: number): Promise<ExperimentRun> {
+    const run = await this.get(runId);
+    if (!run) throw notFound("Run", runId);
+    return run;
+  }
+
+  async progress(experimentId: number): Promise<Progress> {
+    await this.experiments.getOrThrow(experimentId);
+    return queryProgress(this.db, experimentId);
+  }
+
+  async results(
+    experimentId: number,
+    options: { failed?: boolean | null; first?: number | null; after?: string | null },
+  ): Promise<ResultPage> {
+    await this.experiments.getOrThrow(experimentId);
+    const first = options.first ?? 50;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE)
+      throw badInput(`first must be between 1 and ${MAX_PAGE}, received ${first}`);
+    const qb = this.db
+      .getRepository(ExperimentResult)
+      .createQueryBuilder("r")
+      .where("r.experiment_id = :experimentId", { experimentId });
+    if (options.failed != null) qb.andWhere("r.failed = :failed", { failed: options.failed });
+    const totalCount = await qb.clone().getCount();
+    if (options.after) qb.andWhere("r.id > :after", { after: decodeCursor(options.after) });
+    const rows = await qb
+      .orderBy("r.id", "ASC")
+      .take(first + 1)
+      .getMany();
+    return { nodes: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
+  }
+
+  async recentActivity(experimentId: number, limit: number): Promise<ExperimentResult[]> {
+    await this.experiments.getOrThrow(experimentId);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
+      throw badInput(`limit must be between 1 and ${MAX_PAGE}, received ${limit}`);
+    return this.db
+      .getRepository(ExperimentResult)
+      .find({ where: { experimentId }, order: { updated: "DESC", id: "DESC" }, take: limit });
+  }
+
+  gradesOf(resultId: number): Promise<ExperimentResultScore[]> {
+    return this.db.getRepository(ExperimentResultScore).find({ where: { experimentResultId: resultId }, order: { id: "ASC" } });
+  }
+
+  score(scoreId: number): Promise<Score | null> {
+    return this.db.getRepository(Score).findOneBy({ id: scoreId });
+  }
+}
