@@ -1,4 +1,4 @@
-import { Field, Float, Int } from "type-graphql";
+import { Field, Float, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
 import { Column } from "typeorm";
 import { CreatedColumn, UpdatedColumn, numericToNumber } from "./columns";
@@ -14,6 +14,7 @@ export interface AttemptError {
 
 /** The columns every job (a planned note or grade) carries: its state, attempts, timings and cost. */
 
+@ObjectType({ description: "Fields every job has; not used on its own" })
 export abstract class JobColumns {
   @Field()
   @CreatedColumn()
