@@ -1,0 +1,131 @@
+/** `experiment export`: one row per grade, with the names a reader needs, as CSV or JSON. */
+import type { GraphQLClient } from "./client";
+
+export interface ExportRow {
+  experimentId: number;
+  resultId: number;
+  caseId: number;
+  caseName: string;
+  combinationId: number | null;
+  combination: string;
+  generator: string;
+  grader: string;
+  graderIsReasoning: boolean;
+  overlap: number;
+  noteReplication: number;
+  noteFailed: boolean;
+  gradeId: number;
+  gradeReplication: number;
+  rubricId: number;
+  rubricAuthor: string;
+  overallScore: number | null;
+  /** Criterion position in the rubric → score. */
+  criteria: Record<string, number>;
+}
+
+interface ModelRef {
+  vendor: string;
+  displayName: string;
+}
+
+const EXPERIMENT_QUERY = `query($e: Int!) { experiment(id: $e) { id name
+  models { id noteGraderIsReasoning noteGenerator { vendor displayName } noteGrader { vendor displayName } }
+  cases { id rubrics { id author } } } }`;
+
+const RESULTS_QUERY = `query($e: Int!, $after: String) {
+  experimentResults(experimentId: $e, first: 200, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { id caseId caseName experimentModelId cycleTranscriptOverlap noteReplication generatedNoteId
+      scores { id rubricId gradeReplication overallScore criteria { id score } } } } } }`;
+
+export const modelName = (m: ModelRef) => `${m.vendor}/${m.displayName}`;
+
+export async function collectExportRows(client: GraphQLClient, experimentId: number): Promise<ExportRow[]> {
+  const { experiment } = await client.request(EXPERIMENT_QUERY, { e: experimentId });
+  if (!experiment) throw new Error(`experiment ${experimentId} not found`);
+  const combos = new Map<number, { generator: string; grader: string; reasoning: boolean }>();
+  for (const m of experiment.models as {
+    id: number;
+    noteGraderIsReasoning: boolean;
+    noteGenerator: ModelRef;
+    noteGrader: ModelRef;
+  }[]) {
+    combos.set(m.id, {
+      generator: modelName(m.noteGenerator),
+      grader: modelName(m.noteGrader),
+      reasoning: m.noteGraderIsReasoning,
+    });
+  }
+  const authors = new Map<number, string>();
+  for (const c of experiment.cases as { rubrics: { id: number; author: string }[] }[]) {
+    for (const r of c.rubrics) authors.set(r.id, r.author);
+  }
+
+  const rows: ExportRow[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const { experimentResults }: { experimentResults: any } = await client.request(RESULTS_QUERY, { e: experimentId, after });
+    for (const { node } of experimentResults.edges) {
+      const combo = combos.get(node.experimentModelId);
+      for (const s of node.scores) {
+        rows.push({
+          experimentId,
+          resultId: node.id,
+          caseId: node.caseId,
+          caseName: node.caseName,
+          combinationId: node.experimentModelId,
+          combination: combo ? `${combo.generator} → ${combo.grader}${combo.reasoning ? " (reasoning)" : ""}` : "(removed)",
+          generator: combo?.generator ?? "",
+          grader: combo?.grader ?? "",
+          graderIsReasoning: combo?.reasoning ?? false,
+          overlap: node.cycleTranscriptOverlap,
+          noteReplication: node.noteReplication,
+          noteFailed: node.generatedNoteId === null,
+          gradeId: s.id,
+          gradeReplication: s.gradeReplication,
+          rubricId: s.rubricId,
+          rubricAuthor: authors.get(s.rubricId) ?? "",
+          overallScore: s.overallScore,
+          criteria: Object.fromEntries((s.criteria as { id: number; score: number }[]).map((c) => [String(c.id), c.score])),
+        });
+      }
+    }
+    if (!experimentResults.pageInfo.hasNextPage) break;
+    after = experimentResults.pageInfo.endCursor;
+  }
+  return rows;
+}
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** A header and one line per row; criterion columns criterion_0 … up to the longest rubric. */
+export function toCsv(rows: ExportRow[]): string {
+  const criteria = Math.max(0, ...rows.map((r) => Math.max(-1, ...Object.keys(r.criteria).map(Number)) + 1));
+  const fixed: (keyof ExportRow)[] = [
+    "experimentId",
+    "resultId",
+    "caseId",
+    "caseName",
+    "combinationId",
+    "generator",
+    "grader",
+    "graderIsReasoning",
+    "overlap",
+    "noteReplication",
+    "gradeId",
+    "gradeReplication",
+    "rubricId",
+    "rubricAuthor",
+    "overallScore",
+  ];
+  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const header = [...fixed.map(snake), ...Array.from({ length: criteria }, (_, i) => `criterion_${i}`)];
+  const lines = rows.map((r) =>
+    [...fixed.map((k) => r[k]), ...Array.from({ length: criteria }, (_, i) => r.criteria[String(i)])].map(csvCell).join(","),
+  );
+  return [header.join(","), ...lines].join("\n") + "\n";
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * note-eval: the scripted flows against a running server (see docs/usage.md).
+ * Exit codes: 0 success; 1 a run had failed notes or grades, or was cancelled; 2 usage or API errors.
+ */
+import { ApiError, makeClient } from "./client";
+import * as commands from "./commands";
+import { InterruptedError, processIo, type CliIo } from "./io";
+import { readCliEnv, resolveUrl, UsageError } from "./options";
+
+type Command = (ctx: commands.CommandContext) => Promise<number>;
+
+const COMMANDS: Record<string, Record<string, Command>> = {
+  models: { "set-key": commands.modelsSetKey, list: commands.modelsList },
+  cases: { eligible: commands.casesEligible, import: commands.casesImport },
+  experiment: {
+    list: commands.experimentList,
+    create: commands.experimentCreate,
+    run: commands.experimentRun,
+    export: commands.experimentExport,
+  },
+};
+
+export const USAGE = `Usage: note-eval [--url URL] <command>
+
+  models set-key --vendor openai|anthropic   key from a hidden prompt, or stdin when piped
+  models list [--vendor V] [--json]
+  cases eligible [--min-authors N] [--json]
+  cases import <folder>                      a folder the server can read
+  experiment list
+  experiment create --file spec.json
+  experiment run <id> [--workers N] [--max-attempts N] [--retry-failed]
+  experiment export <id> [--format csv|json] [--out FILE]
+
+The server URL comes from --url, else NOTE_EVAL_URL, else http://127.0.0.1:4000/graphql.
+Exit codes: 0 success, 1 failed notes/grades or a cancelled run, 2 usage or API errors.
+`;
+
+/** Takes --url (anywhere) out of argv. */
+function takeUrl(argv: string[]): { url: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let url: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--url") {
+      url = argv[++i];
+      if (url === undefined) throw new UsageError("--url needs a value");
+    } else if (arg.startsWith("--url=")) url = arg.slice("--url=".length);
+    else rest.push(arg);
+  }
+  return { url, rest };
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let client: ReturnType<typeof makeClient> | undefined;
+  try {
+    const { url, rest } = takeUrl(argv);
+    const [group, name, ...args] = rest;
+    if (!group || group === "help" || group === "--help" || group === "-h") {
+      io.stdout.write(USAGE);
+      return group ? 0 : 2;
+    }
+    const command = COMMANDS[group]?.[name ?? ""];
+    if (!command) throw new UsageError(`unknown command "${[group, name].filter(Boolean).join(" ")}"`);
+    client = makeClient(resolveUrl(url, readCliEnv(io.env)));
+    return await command({ io, client, args });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`note-eval: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof InterruptedError) return 1;
+    const message = error instanceof ApiError ? error.message : ((error as Error)?.message ?? String(error));
+    io.stderr.write(`note-eval: ${message}\n`);
+    return 2;
+  } finally {
+    await client?.close();
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

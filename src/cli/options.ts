@@ -1,0 +1,31 @@
+/**
+ * The CLI's one reader of the environment (src/config.ts is the server's): everything else takes
+ * these options as arguments, so tests pass their own.
+ */
+export const DEFAULT_URL = "http://127.0.0.1:4000/graphql";
+
+export interface CliEnv {
+  /** NOTE_EVAL_URL: the GraphQL endpoint of a running server. */
+  url: string | undefined;
+  /** NO_COLOR: plain output even on a terminal. */
+  noColor: boolean;
+}
+
+export function readCliEnv(env: Record<string, string | undefined> = process.env): CliEnv {
+  return { url: env.NOTE_EVAL_URL || undefined, noColor: Boolean(env.NO_COLOR) };
+}
+
+/** --url wins over NOTE_EVAL_URL, which wins over the default. */
+export function resolveUrl(flag: string | undefined, env: CliEnv): string {
+  const url = flag || env.url || DEFAULT_URL;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+  } catch {
+    throw new UsageError(`--url must be an http(s) URL, received "${url}"`);
+  }
+  return url;
+}
+
+/** A mistake in the command line: exit code 2 with the message. */
+export class UsageError extends Error {}

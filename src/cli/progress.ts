@@ -1,0 +1,139 @@
+/**
+ * The terminal progress view of a run: redrawn in place on a terminal, a line every few seconds
+ * otherwise (logs, CI, pipes). Fed with ExperimentProgress snapshots from the subscription.
+ */
+import type { Writable } from "node:stream";
+
+export interface JobCounts {
+  expected: number;
+  succeeded: number;
+  failed: number;
+  running: number;
+  pending: number;
+}
+
+export interface ProgressSnapshot {
+  runId: number | null;
+  runStatus: string | null;
+  done: boolean;
+  notes: JobCounts;
+  grades: JobCounts;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  elapsedMs: number;
+  etaMs: number | null;
+}
+
+/** The fields of ExperimentProgress that the view needs, for queries and subscriptions. */
+export const PROGRESS_FIELDS =
+  "runId runStatus done inputTokens outputTokens costUsd elapsedMs etaMs " +
+  "notes { expected succeeded failed running pending } grades { expected succeeded failed running pending }";
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "?";
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+export function formatTokens(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}
+
+/** A bar of `width` cells: done (█), failed (x), rest (░). */
+export function bar(counts: JobCounts, width: number): string {
+  if (counts.expected <= 0) return "░".repeat(width);
+  const cells = (n: number) => Math.round((Math.min(n, counts.expected) / counts.expected) * width);
+  const failed = counts.failed > 0 ? Math.max(1, cells(counts.failed)) : 0;
+  const done = Math.min(width - failed, cells(counts.succeeded + counts.failed) - failed);
+  return "█".repeat(Math.max(0, done)) + "x".repeat(failed) + "░".repeat(Math.max(0, width - done - failed));
+}
+
+function countsLine(label: string, c: JobCounts, width: number): string {
+  const finished = c.succeeded + c.failed;
+  const pct = c.expected > 0 ? Math.floor((finished / c.expected) * 100) : 0;
+  return (
+    `${label.padEnd(6)} [${bar(c, width)}] ${String(pct).padStart(3)}%  ` +
+    `${c.succeeded}/${c.expected} done, ${c.failed} failed, ${c.running} running`
+  );
+}
+
+/** The lines of one snapshot (three, of at most `columns` characters where the bar allows). */
+export function renderProgress(p: ProgressSnapshot, columns = 80): string[] {
+  const width = Math.max(10, Math.min(40, columns - 50));
+  const status = p.runStatus && p.runStatus !== "running" ? `  [${p.runStatus}]` : "";
+  return [
+    countsLine("notes", p.notes, width),
+    countsLine("grades", p.grades, width),
+    `cost $${p.costUsd.toFixed(4)}  tokens ${formatTokens(p.inputTokens)} in / ${formatTokens(p.outputTokens)} out  ` +
+      `elapsed ${formatDuration(p.elapsedMs)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}${status}`,
+  ];
+}
+
+export interface ProgressViewOptions {
+  out: Writable & { isTTY?: boolean; columns?: number };
+  /** Non-terminal output: ms between two lines (the last snapshot is always written). */
+  lineIntervalMs?: number;
+  now?: () => number;
+}
+
+export class ProgressView {
+  private drawnLines = 0;
+  private lastLineAt = -Infinity;
+  private last: ProgressSnapshot | undefined;
+  private readonly tty: boolean;
+
+  constructor(private readonly options: ProgressViewOptions) {
+    this.tty = Boolean(options.out.isTTY);
+  }
+
+  update(p: ProgressSnapshot): void {
+    this.last = p;
+    const now = (this.options.now ?? Date.now)();
+    if (this.tty) return this.redraw(p);
+    if (now - this.lastLineAt < (this.options.lineIntervalMs ?? 3000)) return;
+    this.lastLineAt = now;
+    this.writeLine(p);
+  }
+
+  /** Writes the last snapshot for good (always, on a terminal or not). */
+  finish(p: ProgressSnapshot | undefined = this.last): void {
+    if (!p) return;
+    if (this.tty) this.redraw(p);
+    else this.writeLine(p);
+    this.drawnLines = 0;
+  }
+
+  /** Writes a message above the bars without breaking the redraw. */
+  log(message: string): void {
+    if (this.tty && this.drawnLines > 0) {
+      this.options.out.write(`\x1b[${this.drawnLines}A\x1b[J${message}\n`);
+      this.drawnLines = 0;
+      if (this.last) this.redraw(this.last);
+    } else {
+      this.options.out.write(`${message}\n`);
+    }
+  }
+
+  private redraw(p: ProgressSnapshot): void {
+    const lines = renderProgress(p, this.options.out.columns ?? 80);
+    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A` : "";
+    this.options.out.write(up + lines.map((l) => `\x1b[2K${l}\n`).join(""));
+    this.drawnLines = lines.length;
+  }
+
+  private writeLine(p: ProgressSnapshot): void {
+    const n = p.notes;
+    const g = p.grades;
+    this.options.out.write(
+      `notes ${n.succeeded}/${n.expected} (${n.failed} failed)  grades ${g.succeeded}/${g.expected} (${g.failed} failed)  ` +
+        `cost $${p.costUsd.toFixed(4)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}` +
+        `${p.runStatus && p.runStatus !== "running" ? `  [${p.runStatus}]` : ""}\n`,
+    );
+  }
+}

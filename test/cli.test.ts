@@ -1,0 +1,217 @@
+/**
+ * The CLI in-process (main(argv, io) with injected stdin/stdout and Ctrl-C) against a running server
+ * and the fake vendor server: key from stdin, lists, create from a spec file, run with progress,
+ * Ctrl-C cancelling, export.
+ */
+import { mkdtemp, mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { main } from "../src/cli/main";
+import type { CliIo } from "../src/cli/io";
+import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
+import { dataOf, startTestApp, type TestApp } from "./support/app";
+import { countRows } from "./support/experiment";
+import { REVIEWERS, RUBRIC, TRANSCRIPT } from "./support/fixtures";
+
+const KEY = "sk-cli-SECRET-key-9f8e7d";
+const FAST_LLM = {
+  ANTHROPIC_DEFAULT_CHAT_MODEL: "claude-fake-chat",
+  ANTHROPIC_DEFAULT_REASONING_MODEL: "claude-fake-reasoning",
+  LLM_BACKOFF_BASE_MS: "1",
+  LLM_BACKOFF_MAX_MS: "5",
+  LLM_TRANSPORT_RETRIES: "0",
+  PROGRESS_THROTTLE_MS: "50",
+};
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("note-eval CLI against a running server", () => {
+  let fake: FakeLlmServer;
+  let t: TestApp;
+  let dir: string;
+  const outputs: string[] = [];
+
+  /** Runs the CLI; `interruptAfter` presses Ctrl-C once stdout contains that text. */
+  async function cli(argv: string[], options: { stdin?: string; interruptWhen?: RegExp } = {}): Promise<Ran> {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = "";
+    let err = "";
+    let handler: (() => void) | undefined;
+    let interrupted = false;
+    stdout.on("data", (d) => {
+      out += String(d);
+      if (options.interruptWhen && !interrupted && handler && options.interruptWhen.test(out)) {
+        interrupted = true;
+        handler();
+      }
+    });
+    stderr.on("data", (d) => (err += String(d)));
+    const io: CliIo = {
+      stdin: Readable.from(options.stdin !== undefined ? [Buffer.from(options.stdin)] : []),
+      stdout,
+      stderr,
+      cwd: dir,
+      env: { NOTE_EVAL_URL: t.app.server.url },
+      onInterrupt: (h) => {
+        handler = h;
+        return () => (handler = undefined);
+      },
+    };
+    const code = await main(argv, io);
+    outputs.push(out, err);
+    return { code, stdout: out, stderr: err };
+  }
+
+  async function seedCase(name: string): Promise<number> {
+    const { importCase } = dataOf(
+      await t.gql(`mutation($t: JSON!) { importCase(input: {name: "${name}", transcript: $t}) { id } }`, { t: TRANSCRIPT }),
+    );
+    for (const author of REVIEWERS) {
+      dataOf(
+        await t.gql(
+          `mutation($c: Int!, $a: String!, $r: JSON!) { addRubric(input: {caseId: $c, author: $a, rubric: $r, validation: accepted}) { id } }`,
+          {
+            c: importCase.id,
+            a: author,
+            r: RUBRIC,
+          },
+        ),
+      );
+    }
+    return importCase.id;
+  }
+
+  beforeAll(async () => {
+    fake = await makeFakeLlmServer({ seed: 3, logBodies: false });
+    t = await startTestApp({ ...FAST_LLM, OPENAI_BASE_URL: fake.openaiBaseUrl, ANTHROPIC_BASE_URL: fake.anthropicBaseUrl });
+    dir = await mkdtemp(path.join(os.tmpdir(), "note-eval-cli-"));
+  });
+  afterAll(async () => {
+    await t.stop();
+    await fake.close();
+  });
+
+  test("set-key reads the key from stdin and never shows it; models list shows the vendors' models", async () => {
+    for (const vendor of ["openai", "anthropic"]) {
+      const ran = await cli(["models", "set-key", "--vendor", vendor], { stdin: `${KEY}\n` });
+      expect(ran).toMatchObject({ code: 0 });
+      expect(ran.stdout).toMatch(new RegExp(`Key set for 1 ${vendor} model`));
+    }
+    const list = await cli(["models", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/openai\s+default\s+yes/);
+    expect(list.stdout).toMatch(/anthropic\s+default\s+yes/);
+
+    // A key on the command line is refused (usage error), and nothing is set.
+    const refused = await cli(["models", "set-key", "--vendor", "openai", "sk-on-argv"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/never from the command line/);
+
+    for (const text of [...outputs, ...t.logs, ...t.responses]) expect(text).not.toContain(KEY);
+  });
+
+  test("cases import resolves a relative folder; cases eligible lists cases with two reviewers", async () => {
+    await mkdir(path.join(dir, "demo-cases", "Patient_1"), { recursive: true });
+    await writeFile(path.join(dir, "demo-cases", "Patient_1", "transcript.json"), JSON.stringify(TRANSCRIPT));
+    const imported = await cli(["cases", "import", "demo-cases"]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain(`Imported 1 case(s) and 0 LLM rubric(s) from ${path.join(dir, "demo-cases")}`);
+
+    await seedCase("cli-a");
+    await seedCase("cli-b");
+    const eligible = await cli(["cases", "eligible"]);
+    expect(eligible.code).toBe(0);
+    expect(eligible.stdout).toMatch(/cli-a\s+2/);
+    expect(eligible.stdout).toContain("2 eligible case(s)");
+    expect(eligible.stdout).not.toContain("Patient_1");
+  });
+
+  test("experiment create from a spec, run with progress to exit code 0, export one CSV row per grade", async () => {
+    const { models } = dataOf(await t.gql(`{ models { id vendor } }`));
+    const id = (vendor: string) => models.find((m: { vendor: string }) => m.vendor === vendor).id;
+    const spec = {
+      name: "cli-experiment",
+      hyperscribeVersion: "cli-sha",
+      cycleTranscriptOverlaps: [100],
+      noteReplications: 2,
+      gradeReplications: 1,
+      cases: "eligible",
+      models: [
+        { generatorId: id("openai"), graderId: id("anthropic"), graderIsReasoning: false },
+        { generatorId: id("anthropic"), graderId: id("openai"), graderIsReasoning: true },
+      ],
+    };
+    await writeFile(path.join(dir, "spec.json"), JSON.stringify(spec));
+    const created = await cli(["experiment", "create", "--file", "spec.json"]);
+    expect(created.code).toBe(0);
+    const experimentId = Number(/Experiment (\d+)/.exec(created.stdout)![1]);
+    expect(created.stdout).toContain("2 case(s), 2 model combination(s)");
+
+    const run = await cli(["experiment", "run", String(experimentId), "--workers", "4", "--max-attempts", "2"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    // 2 cases × 2 combinations × 2 replications = 8 notes, × 2 rubrics = 16 grades.
+    expect(run.stdout).toMatch(/notes 8\/8 \(0 failed\)\s+grades 16\/16 \(0 failed\).*\[finished\]/);
+    expect(run.stdout).toMatch(/run \d+ finished: 8\/8 notes, 16\/16 grades, 0 failed/);
+
+    const exported = await cli(["experiment", "export", String(experimentId), "--format", "csv", "--out", "grades.csv"]);
+    expect(exported.code).toBe(0);
+    const lines = (await readFile(path.join(dir, "grades.csv"), "utf8")).trim().split("\n");
+    const grades = await countRows(t, `SELECT count(*) FROM experiment_result_score WHERE experiment_id = $1`, [experimentId]);
+    expect(grades).toBe(16);
+    expect(lines.length - 1).toBe(grades);
+    expect(lines[0]).toContain("case_name,combination_id,generator,grader");
+    expect(lines[0]).toContain("rubric_author,overall_score,criterion_0,criterion_1,criterion_2");
+    expect(REVIEWERS.some((r) => lines[1].includes(r))).toBe(true);
+    expect(lines[1]).toMatch(/openai\/default,anthropic\/default,false,100,1,/);
+
+    const json = await cli(["experiment", "export", String(experimentId), "--format", "json"]);
+    const rows = JSON.parse(json.stdout);
+    expect(rows).toHaveLength(16);
+    expect(rows[0]).toMatchObject({ overlap: 100, noteReplication: 1, gradeReplication: 1 });
+    expect(REVIEWERS).toContain(rows[0].rubricAuthor);
+    expect(typeof rows[0].overallScore).toBe("number");
+  });
+
+  test("Ctrl-C cancels the run: status cancelled in the database, exit code 1", async () => {
+    fake.setLatency(300);
+    try {
+      const { experiments } = dataOf(await t.gql(`{ experiments { id name } }`));
+      const base = experiments.find((e: { name: string }) => e.name === "cli-experiment");
+      const spec = JSON.parse(await readFile(path.join(dir, "spec.json"), "utf8"));
+      await writeFile(path.join(dir, "slow.json"), JSON.stringify({ ...spec, name: "cli-slow", noteReplications: 4 }));
+      const created = await cli(["experiment", "create", "--file", "slow.json"]);
+      const experimentId = Number(/Experiment (\d+)/.exec(created.stdout)![1]);
+      expect(experimentId).not.toBe(base.id);
+
+      const run = await cli(["experiment", "run", String(experimentId), "--workers", "2"], { interruptWhen: /started/ });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain("Ctrl-C: cancelling run");
+      expect(run.stdout).toMatch(/run \d+ cancelled/);
+      expect(
+        await countRows(t, `SELECT count(*) FROM experiment_run WHERE experiment_id = $1 AND status = 'cancelled'`, [
+          experimentId,
+        ]),
+      ).toBe(1);
+    } finally {
+      fake.setLatency(0);
+    }
+  });
+
+  test("usage and API errors exit with 2", async () => {
+    expect((await cli(["experiment", "frobnicate"])).code).toBe(2);
+    expect((await cli(["experiment", "run", "abc"])).code).toBe(2);
+    const missing = await cli(["experiment", "run", "99999"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/Experiment 99999 does not exist/);
+    const down = await cli(["--url", "http://127.0.0.1:9/graphql", "models", "list"]);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain("cannot reach");
+  });
+});
