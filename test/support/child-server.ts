@@ -48,7 +48,7 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query, variables }),
       });
-      return response.json();
+      return (await response.json()) as GraphQLResponse<never>;
     },
   };
 }
