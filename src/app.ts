@@ -15,6 +15,7 @@ import { ProgressBroadcaster } from "./runner/progress-broadcaster";
 import { Runner } from "./runner/runner";
 import { makeSchema, pubSubOf } from "./schema";
 import { mountIde } from "./ide";
+import { mountDashboard } from "./dashboard";
 import { GRAPHQL_PATH, startServer, type RunningServer } from "./server";
 import { makeServices, type Services } from "./services";
 
@@ -70,7 +71,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     host: config.host,
     logger,
     context,
-    mountRoutes: (app) => mountIde(app, { graphqlPath: GRAPHQL_PATH }),
+    mountRoutes: (app) => {
+      mountIde(app, { graphqlPath: GRAPHQL_PATH });
+      mountDashboard(app);
+    },
   });
   logger.info(`GraphQL on ${server.url} (subscriptions on ${server.wsUrl})`);
 

@@ -1,0 +1,118 @@
+/**
+ * The dashboard in a real browser: Debian's headless Chromium driven by playwright-core. Starts a run
+ * from the page against the fake vendor server, watches the progress bars reach the end over the
+ * subscription, checks the results table and chart, and saves screenshots under test-output/.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
+import { startTestApp, type TestApp } from "./support/app";
+import { seedExperiment, TWO_COMBINATIONS } from "./support/experiment";
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const OUTPUT = path.resolve(__dirname, "..", "test-output");
+
+describe("dashboard in headless Chromium", () => {
+  let fake: FakeLlmServer;
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
+    fake = await makeFakeLlmServer({ seed: 11, logBodies: false, latencyMs: 30 });
+    t = await startTestApp({
+      LLM_BACKOFF_BASE_MS: "1",
+      LLM_BACKOFF_MAX_MS: "5",
+      LLM_TRANSPORT_RETRIES: "0",
+      PROGRESS_THROTTLE_MS: "50",
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+    fs.mkdirSync(OUTPUT, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+    await fake?.close();
+  });
+
+  test("a run started from the page fills the progress bars to the end; results and chart follow", async () => {
+    // 3 cases × 2 combinations × 2 note replications = 12 notes; × 2 reviewers' rubrics = 24 grades.
+    const seeded = await seedExperiment(t, fake, {
+      name: "dashboard-demo",
+      cases: 3,
+      noteReplications: 2,
+      combinations: TWO_COMBINATIONS,
+    });
+    const origin = new URL(t.app.server.url).origin;
+
+    await page.goto(`${origin}/`);
+    await page.getByRole("link", { name: "dashboard-demo" }).click();
+    await page.waitForSelector("[data-testid=notes-progress]");
+    await page.fill("#workers", "4");
+    await page.click("#start-run");
+
+    await page.waitForFunction(
+      () => {
+        const done = (name: string) => {
+          const row = (globalThis as any).document.querySelector(`[data-testid=${name}-progress]`);
+          return !!row && Number(row.dataset.expected) > 0 && row.dataset.finished === row.dataset.expected;
+        };
+        return (
+          done("notes") &&
+          done("grades") &&
+          (globalThis as any).document.getElementById("progress")?.dataset.runStatus === "finished"
+        );
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(await page.getAttribute("[data-testid=notes-progress]", "data-expected")).toBe("12");
+    expect(await page.getAttribute("[data-testid=grades-progress]", "data-finished")).toBe("24");
+    expect(await page.getAttribute("[data-testid=grades-progress]", "data-failed")).toBe("0");
+    await page.waitForSelector("#events li");
+    await page.waitForFunction(() => (globalThis as any).document.querySelector("#start-run:not([disabled])") !== null);
+    await page.screenshot({ path: path.join(OUTPUT, "dashboard.png"), fullPage: true });
+
+    // Results: every note with its scores, a strip of 24 grade dots, a filter per combination.
+    await page.click("text=Results and score chart");
+    await page.waitForSelector("[data-testid=result-row]");
+    expect(await page.locator("[data-testid=result-row]").count()).toBe(12);
+    expect(await page.locator("#chart svg circle").count()).toBe(24);
+    await page.selectOption("#combination", String(seeded.combinationIds[0]));
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("[data-testid=result-row]").length === 6);
+    await page.screenshot({ path: path.join(OUTPUT, "dashboard-results.png"), fullPage: true });
+    await page.check("#failed-only");
+    await page.waitForSelector("text=0 note(s)");
+
+    // A note's page: the note and, per criterion, satisfaction, score and rationale.
+    await page.uncheck("#failed-only");
+    await page.waitForSelector("[data-testid=result-row] a");
+    await page.locator("[data-testid=result-row] a").first().click();
+    await page.waitForSelector("text=Satisfaction");
+    expect(await page.locator("text=Reward for the plan to take lisinopril in the evening").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(OUTPUT, "dashboard-note.png"), fullPage: true });
+
+    expect(pageErrors).toEqual([]);
+  });
+});
