@@ -4,7 +4,7 @@
  */
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { dataOf, startTestApp, type TestApp } from "./support/app";
-import { countRows, seedExperiment, startRun, waitForRunEnd } from "./support/experiment";
+import { countRows, KEY, seedExperiment, startRun, waitForRunEnd } from "./support/experiment";
 
 // One request per attempt: the LLM layer's own transport retries are off here.
 const ENV = { LLM_TRANSPORT_RETRIES: "0", LLM_BACKOFF_BASE_MS: "1", LLM_BACKOFF_MAX_MS: "2" };
@@ -153,5 +153,24 @@ describe("failures at a fixed rate", () => {
         seeded.experimentId,
       ]),
     ).toBe(4);
+  });
+
+  test("no API key reaches a stored error, a response or a log line, even with a vendor refusing the key", async () => {
+    const seeded = await seedExperiment(t, fake, { name: "auth-fails", cases: 1 });
+    fake.addFault({ match: { model: "gen-openai" }, fault: "401" });
+    const run = await startRun(t, seeded.experimentId, "workers: 1, maxAttempts: 2");
+    expect(await waitForRunEnd(t, run.id)).toBe("finished");
+    const [{ errors }] = await t.app.db.query(`SELECT errors::text AS errors FROM experiment_result WHERE experiment_id = $1`, [
+      seeded.experimentId,
+    ]);
+    expect(errors).toContain("auth");
+    const { experimentResults } = dataOf(
+      await t.gql(`query($e: Int!) { experimentResults(experimentId: $e) { edges { node { errors } } } }`, {
+        e: seeded.experimentId,
+      }),
+    );
+    expect(experimentResults.edges).toHaveLength(1);
+    const everything = [errors, ...t.responses, ...t.logs].join("\n");
+    expect(everything).not.toContain(KEY);
   });
 });
