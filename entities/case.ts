@@ -1,7 +1,7 @@
-import { Field, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Field, ObjectType, registerEnumType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
-import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from "typeorm";
-import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Column, Entity, OneToMany } from "typeorm";
+import { BaseRow } from "./base-row";
 import type { Rubric } from "./rubric";
 
 export enum CaseValidationStatus {
@@ -14,19 +14,7 @@ registerEnumType(CaseValidationStatus, { name: "CaseValidationStatus" });
 /** A recorded encounter: the transcript and the limited chart a note generator works from. */
 @ObjectType()
 @Entity({ name: "case" })
-export class Case {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export class Case extends BaseRow {
   @Field()
   @Column({ type: "text", unique: true })
   name!: string;

@@ -1,20 +1,11 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
-import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Column, Entity, JoinColumn, ManyToOne, Unique } from "typeorm";
+import { BaseRow } from "./base-row";
 import { Case } from "./case";
 import { Experiment } from "./experiment";
 
 @Entity({ name: "experiment_case" })
 @Unique("experiment_case_experiment_case_key", ["experimentId", "caseId"])
-export class ExperimentCase {
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @CreatedColumn()
-  created!: Date;
-
-  @UpdatedColumn()
-  updated!: Date;
-
+export class ExperimentCase extends BaseRow {
   @Column({ name: "experiment_id", type: "int" })
   experimentId!: number;
 

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
-import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Column, Entity, JoinColumn, ManyToOne, Unique } from "typeorm";
+import { BaseRow } from "./base-row";
 import { Experiment } from "./experiment";
 import { Model } from "./model";
 
@@ -16,17 +16,7 @@ import { Model } from "./model";
   "modelNoteGraderId",
   "modelNoteGraderIsReasoning",
 ])
-export class ExperimentModel {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @CreatedColumn()
-  created!: Date;
-
-  @UpdatedColumn()
-  updated!: Date;
-
+export class ExperimentModel extends BaseRow {
   @Field(() => Int)
   @Column({ name: "experiment_id", type: "int" })
   experimentId!: number;

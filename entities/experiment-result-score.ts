@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType } from "type-graphql";
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
+import { Column, Entity, Index, JoinColumn, ManyToOne, Unique } from "typeorm";
 import { Experiment } from "./experiment";
 import { ExperimentResult } from "./experiment-result";
 import { JobColumns } from "./job-columns";
@@ -12,10 +12,6 @@ import { Score } from "./score";
 @Unique("experiment_result_score_job_key", ["experimentResultId", "rubricId", "gradeReplication"])
 @Index("experiment_result_score_experiment_status_idx", ["experimentId", "status"])
 export class ExperimentResultScore extends JobColumns {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
   @Field(() => Int)
   @Column({ name: "experiment_result_id", type: "int" })
   experimentResultId!: number;

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from "typeorm";
+import { Column, Entity, Index, JoinColumn, ManyToOne, Unique } from "typeorm";
 import { Case } from "./case";
 import { Experiment } from "./experiment";
 import { ExperimentModel } from "./experiment-model";
@@ -24,10 +24,6 @@ import { JobColumns } from "./job-columns";
 @Index("experiment_result_experiment_status_idx", ["experimentId", "status"])
 @Index("experiment_result_experiment_updated_idx", ["experimentId", "updated"])
 export class ExperimentResult extends JobColumns {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
   @Field(() => Int)
   @Column({ name: "experiment_id", type: "int" })
   experimentId!: number;

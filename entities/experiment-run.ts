@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
-import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
+import { BaseRow } from "./base-row";
 import { Experiment } from "./experiment";
 import { RunStatus } from "./job-status";
 
@@ -15,19 +15,7 @@ export interface SkippedCase {
 @ObjectType()
 @Entity({ name: "experiment_run" })
 @Index("experiment_run_one_active_idx", ["experimentId"], { unique: true, where: `"status" = 'running'` })
-export class ExperimentRun {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export class ExperimentRun extends BaseRow {
   @Field(() => Int)
   @Column({ name: "experiment_id", type: "int" })
   experimentId!: number;

@@ -1,23 +1,11 @@
 import { Field, Int, ObjectType } from "type-graphql";
-import { Column, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Column, Entity } from "typeorm";
+import { BaseRow } from "./base-row";
 
 /** What is measured: one generator version, its cycle settings and how many notes and grades to make. */
 @ObjectType()
 @Entity({ name: "experiment" })
-export class Experiment {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export class Experiment extends BaseRow {
   @Field()
   @Column({ type: "text", unique: true })
   name!: string;

@@ -1,25 +1,14 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
-import { CreatedColumn, UpdatedColumn, numericToNumber } from "./columns";
+import { Column, Entity, JoinColumn, ManyToOne } from "typeorm";
+import { BaseRow } from "./base-row";
+import { numericToNumber } from "./columns";
 import { Case } from "./case";
 
 /** A note the generator wrote for a case, with what it cost. */
 @ObjectType()
 @Entity({ name: "generated_note" })
-export class GeneratedNote {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export class GeneratedNote extends BaseRow {
   @Field(() => Int)
   @Column({ name: "case_id", type: "int" })
   caseId!: number;

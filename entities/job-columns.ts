@@ -1,7 +1,8 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
 import { Column } from "typeorm";
-import { CreatedColumn, UpdatedColumn, numericToNumber } from "./columns";
+import { BaseRow } from "./base-row";
+import { numericToNumber } from "./columns";
 import { JobStatus } from "./job-status";
 
 /** One failed attempt, kept on the job so that nothing about a failure is lost. */
@@ -15,15 +16,7 @@ export interface AttemptError {
 /** The columns every job (a planned note or grade) carries: its state, attempts, timings and cost. */
 
 @ObjectType({ description: "Fields every job has; not used on its own" })
-export abstract class JobColumns {
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export abstract class JobColumns extends BaseRow {
   @Field(() => JobStatus)
   @Column({ type: "enum", enum: JobStatus, enumName: "job_status", default: JobStatus.planned })
   status!: JobStatus;

@@ -1,6 +1,6 @@
-import { Field, Int, ObjectType } from "type-graphql";
-import { Check, Column, Entity, PrimaryGeneratedColumn } from "typeorm";
-import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Field, ObjectType } from "type-graphql";
+import { Check, Column, Entity } from "typeorm";
+import { BaseRow } from "./base-row";
 
 /**
  * An LLM a combination can use. The API key is write-only: it has no GraphQL field, and
@@ -9,19 +9,7 @@ import { CreatedColumn, UpdatedColumn } from "./columns";
 @ObjectType()
 @Entity({ name: "model" })
 @Check("model_vendor_check", `"vendor" IN ('openai', 'anthropic')`)
-export class Model {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export class Model extends BaseRow {
   @Field({ description: "openai or anthropic" })
   @Column({ type: "text" })
   vendor!: string;

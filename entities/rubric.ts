@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from "type-graphql";
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
-import { CreatedColumn, UpdatedColumn } from "./columns";
+import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
+import { BaseRow } from "./base-row";
 import { Case } from "./case";
 
 export enum RubricValidation {
@@ -35,19 +35,7 @@ export const LLM_AUTHOR = "llm";
 @ObjectType()
 @Entity({ name: "rubric" })
 @Index("rubric_case_validation_idx", ["caseId", "validation"])
-export class Rubric {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export class Rubric extends BaseRow {
   @Field(() => Int)
   @Column({ name: "case_id", type: "int" })
   caseId!: number;

@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
-import { CreatedColumn, UpdatedColumn, numericToNumber } from "./columns";
+import { Column, Entity, JoinColumn, ManyToOne } from "typeorm";
+import { BaseRow } from "./base-row";
+import { numericToNumber } from "./columns";
 import { GeneratedNote } from "./generated-note";
 import { Rubric } from "./rubric";
 
@@ -22,19 +23,7 @@ export class CriterionScore {
 /** A grade of a note against a rubric. */
 @ObjectType()
 @Entity({ name: "score" })
-export class Score {
-  @Field(() => Int)
-  @PrimaryGeneratedColumn()
-  id!: number;
-
-  @Field()
-  @CreatedColumn()
-  created!: Date;
-
-  @Field()
-  @UpdatedColumn()
-  updated!: Date;
-
+export class Score extends BaseRow {
   @Field(() => Int)
   @Column({ name: "rubric_id", type: "int" })
   rubricId!: number;
