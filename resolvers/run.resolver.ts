@@ -110,20 +110,20 @@ export class RunResolver {
 @Resolver(() => ExperimentResult)
 export class ExperimentResultResolver {
   @FieldResolver(() => [ExperimentResultScore], { description: "The note's grades (rubric × grade replication)" })
-  scores(@Root() result: ExperimentResult, @Ctx() { services }: Context): Promise<ExperimentResultScore[]> {
-    return services.runs.gradesOf(result.id);
+  scores(@Root() result: ExperimentResult, @Ctx() { loaders }: Context): Promise<ExperimentResultScore[]> {
+    return loaders.gradesOf(result.id);
   }
 }
 
 @Resolver(() => ExperimentResultScore)
 export class ExperimentResultScoreResolver {
   @FieldResolver(() => Number, { nullable: true, description: "Sum of the criteria's scores; null until graded" })
-  async overallScore(@Root() grade: ExperimentResultScore, @Ctx() { services }: Context): Promise<number | null> {
-    return grade.scoreId === null ? null : ((await services.runs.score(grade.scoreId))?.overallScore ?? null);
+  async overallScore(@Root() grade: ExperimentResultScore, @Ctx() { loaders }: Context): Promise<number | null> {
+    return grade.scoreId === null ? null : ((await loaders.score(grade.scoreId))?.overallScore ?? null);
   }
 
   @FieldResolver(() => [CriterionScore], { description: "Per criterion: id, rationale, satisfaction, score; empty until graded" })
-  async criteria(@Root() grade: ExperimentResultScore, @Ctx() { services }: Context): Promise<CriterionScore[]> {
-    return grade.scoreId === null ? [] : ((await services.runs.score(grade.scoreId))?.scoringResult ?? []);
+  async criteria(@Root() grade: ExperimentResultScore, @Ctx() { loaders }: Context): Promise<CriterionScore[]> {
+    return grade.scoreId === null ? [] : ((await loaders.score(grade.scoreId))?.scoringResult ?? []);
   }
 }

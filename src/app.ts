@@ -64,7 +64,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   });
   const services = makeServices(db, runner, config.llm, logger);
   const schema = await makeSchema({ pubSub: pubSubOf(bus) });
-  const context = (): Context => ({ services, config, logger, db, bus });
+  const context = (): Context => ({ services, config, logger, db, bus, loaders: services.runs.makeLoaders() });
   const server = await startServer({
     schema,
     port: config.port,

@@ -3,6 +3,7 @@ import type { Config } from "./config";
 import type { EventBus } from "./events/event-bus";
 import type { Logger } from "./logger";
 import type { Services } from "./services";
+import type { RunLoaders } from "./services/runs";
 
 /** What every resolver receives: the services, and nothing that talks to a vendor. */
 export interface Context {
@@ -11,4 +12,6 @@ export interface Context {
   logger: Logger;
   db: DataSource;
   bus: EventBus;
+  /** Batching loaders, new for each operation. */
+  loaders: RunLoaders;
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from "typeorm";
+import { In, type DataSource } from "typeorm";
 import { ExperimentResult } from "../../entities/experiment-result";
 import { ExperimentResultScore } from "../../entities/experiment-result-score";
 import { ExperimentRun } from "../../entities/experiment-run";
@@ -12,6 +12,7 @@ import { RunConflictError, RunNotActiveError, type Runner } from "../runner/runn
 import type { Progress } from "../runner/types";
 import type { ExperimentService } from "./experiments";
 import type { ModelService } from "./models";
+import { makeBatchLoader, type BatchLoad } from "./batch-loader";
 import { buildRunPlan } from "./run-plan";
 
 export interface StartRunInput {
@@ -19,6 +20,11 @@ export interface StartRunInput {
   workers: number;
   maxAttempts: number;
   retryFailed: boolean;
+}
+
+export interface RunLoaders {
+  gradesOf: BatchLoad<number, ExperimentResultScore[]>;
+  score: BatchLoad<number, Score | null>;
 }
 
 export interface ResultPage {
@@ -153,11 +159,22 @@ export class RunService {
       .find({ where: { experimentId }, order: { updated: "DESC", id: "DESC" }, take: limit });
   }
 
-  gradesOf(resultId: number): Promise<ExperimentResultScore[]> {
-    return this.db.getRepository(ExperimentResultScore).find({ where: { experimentResultId: resultId }, order: { id: "ASC" } });
-  }
-
-  score(scoreId: number): Promise<Score | null> {
-    return this.db.getRepository(Score).findOneBy({ id: scoreId });
+  /** Loaders for one GraphQL operation: the grades of results, and scores, each batched per tick. */
+  makeLoaders(): RunLoaders {
+    return {
+      gradesOf: makeBatchLoader(async (resultIds: number[]) => {
+        const grades = await this.db
+          .getRepository(ExperimentResultScore)
+          .find({ where: { experimentResultId: In(resultIds) }, order: { id: "ASC" } });
+        const byResult = new Map<number, ExperimentResultScore[]>();
+        for (const grade of grades)
+          byResult.set(grade.experimentResultId, [...(byResult.get(grade.experimentResultId) ?? []), grade]);
+        return byResult;
+      }, []),
+      score: makeBatchLoader(async (scoreIds: number[]) => {
+        const scores = await this.db.getRepository(Score).findBy({ id: In(scoreIds) });
+        return new Map(scores.map((score) => [score.id, score]));
+      }, null),
+    };
   }
 }
