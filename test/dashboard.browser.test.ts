@@ -21,7 +21,8 @@ describe("dashboard in headless Chromium", () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm test does it as root: scripts/ensure-chromium.sh)`);
     fake = await makeFakeLlmServer({ seed: 11, logBodies: false, latencyMs: 30 });
     t = await startTestApp({
       LLM_BACKOFF_BASE_MS: "1",
