@@ -243,10 +243,7 @@ export class RunDriver {
   private async runGrade(job: GradeJob): Promise<void> {
     if (this.stopReason) return this.release("grade", job.id);
     const rubric = this.plan.rubrics.get(job.rubricId);
-    const note = await this.deps.db
-      .query(`SELECT experiment_model_id FROM experiment_result WHERE id = $1`, [job.experimentResultId])
-      .catch(() => []);
-    const combination = this.plan.combinations.find((c) => c.id === note[0]?.experiment_model_id);
+    const combination = this.plan.combinations.find((c) => c.id === job.noteExperimentModelId);
     const started = Date.now();
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       this.emit("grade", attempt === 1 ? "started" : "retrying", job.experimentResultId, null, job, attempt);

@@ -23,8 +23,13 @@ export function updatedRows<T>(result: unknown): T[] {
 
 export const JOB_TABLE: Record<JobKind, string> = { note: "experiment_result", grade: "experiment_result_score" };
 
-/** A claimed grade job also carries what grading needs from its note. */
-export type GradeJob = ExperimentResultScore & { noteJson: unknown; generatedNoteId: number; caseId: number };
+/** A claimed grade job also carries what grading needs from its note (its combination picks the grader). */
+export type GradeJob = ExperimentResultScore & {
+  noteJson: unknown;
+  generatedNoteId: number;
+  caseId: number;
+  noteExperimentModelId: number;
+};
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 const DATE_KEYS = new Set(["created", "updated", "startedAt", "finishedAt", "leaseExpiresAt"]);
@@ -120,7 +125,8 @@ export async function claimGradeJobs(
      WHERE r.id = s.experiment_result_id
        AND s.id IN (SELECT id FROM experiment_result_score WHERE experiment_id = $1 AND status = 'planned'
                     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-     RETURNING s.*, r.note_json AS note_json, r.generated_note_id AS generated_note_id, r.case_id AS case_id`,
+     RETURNING s.*, r.note_json AS note_json, r.generated_note_id AS generated_note_id, r.case_id AS case_id,
+       r.experiment_model_id AS note_experiment_model_id`,
       [experimentId, runId, limit, leaseMs],
     ),
   );
