@@ -41,6 +41,8 @@ export function machine(): Machine {
 }
 
 export function gitCommit(): { commit: string; dirty: boolean } {
+  // A run from an export of the tree (git archive) names its commit here.
+  if (process.env.BENCH_GIT_COMMIT) return { commit: process.env.BENCH_GIT_COMMIT, dirty: false };
   try {
     const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
     const dirty =
