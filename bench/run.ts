@@ -43,7 +43,11 @@ const STANDARD: ExperimentShape = QUICK
   : { cases: 40, noteReplications: 5, gradeReplications: 2 };
 const TEN_TIMES: ExperimentShape = { ...STANDARD, noteReplications: STANDARD.noteReplications * 10 };
 const LATENCY_MS = 100;
-const FANOUT = QUICK ? { progress: 20, events: 4 } : { progress: 100, events: 10 };
+/** `--fanout P,E`: progress and event clients during the 100 ms run (P >= 1: one of them times the run). */
+const FANOUT = (() => {
+  const [progress, events] = (arg("fanout") ?? (QUICK ? "20,4" : "100,10")).split(",").map(Number);
+  return { progress: Math.max(1, progress), events };
+})();
 
 interface Ctx {
   db: Database;
@@ -216,6 +220,7 @@ async function efficiencyRun(ctx: Ctx, s: ServerChild, name: string): Promise<Ef
   let finishedClients = 0;
   let allFinished!: () => void;
   const eventsDone = new Promise<void>((r) => (allFinished = r));
+  if (FANOUT.events === 0) allFinished();
   const eventsConnected: Promise<void>[] = [];
   for (let i = 0; i < FANOUT.events; i++) {
     const client = s.api.wsClient();

@@ -7,6 +7,7 @@
  * text instead, the text is parsed as JSON. Either way the answer is validated like any other.
  */
 import type Anthropic from "@anthropic-ai/sdk";
+import { withCallSignal } from "./call-signal";
 import type { RawAnswer, VendorRequest } from "./types";
 
 /** The smallest budget Anthropic accepts is 1024 thinking tokens. */
@@ -37,7 +38,7 @@ export async function sendAnthropic(client: Anthropic, req: VendorRequest, signa
     // in config.defaults, and a reproducible chat grader needs it.
     if (req.temperature !== undefined) (body as { temperature?: number }).temperature = req.temperature;
   }
-  const message = await client.messages.create(body, { signal });
+  const message = await withCallSignal(signal, (callSignal) => client.messages.create(body, { signal: callSignal }));
   let value: unknown;
   let text = "";
   for (const block of message.content ?? []) {

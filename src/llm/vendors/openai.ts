@@ -3,6 +3,7 @@
  * `response_format: json_schema` (strict); reasoning models get `reasoning_effort` and no temperature.
  */
 import type OpenAI from "openai";
+import { withCallSignal } from "./call-signal";
 import type { RawAnswer, VendorRequest } from "./types";
 
 export const OPENAI_REASONING_EFFORT = "medium";
@@ -19,7 +20,7 @@ export async function sendOpenAi(client: OpenAI, req: VendorRequest, signal: Abo
   };
   if (req.reasoning) body.reasoning_effort = OPENAI_REASONING_EFFORT;
   else if (req.temperature !== undefined) body.temperature = req.temperature;
-  const completion = await client.chat.completions.create(body, { signal });
+  const completion = await withCallSignal(signal, (callSignal) => client.chat.completions.create(body, { signal: callSignal }));
   const choice = completion.choices?.[0];
   const message = choice?.message;
   const text = message?.content ?? (message?.refusal ? `(refused) ${message.refusal}` : "");
