@@ -10,7 +10,7 @@ import { Score } from "./score";
 @ObjectType()
 @Entity({ name: "experiment_result_score" })
 @Unique("experiment_result_score_job_key", ["experimentResultId", "rubricId", "gradeReplication"])
-@Index("experiment_result_score_experiment_status_idx", ["experimentId", "status"])
+@Index("experiment_result_score_experiment_status_idx", ["experimentId", "status", "id"])
 export class ExperimentResultScore extends JobColumns {
   @Field(() => Int)
   @Column({ name: "experiment_result_id", type: "int" })

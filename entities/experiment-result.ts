@@ -21,7 +21,7 @@ import { JobColumns } from "./job-columns";
   "cycleTranscriptOverlap",
   "noteReplication",
 ])
-@Index("experiment_result_experiment_status_idx", ["experimentId", "status"])
+@Index("experiment_result_experiment_status_idx", ["experimentId", "status", "id"])
 @Index("experiment_result_experiment_updated_idx", ["experimentId", "updated"])
 export class ExperimentResult extends JobColumns {
   @Field(() => Int)
