@@ -5,19 +5,10 @@ import { ExperimentRun } from "../entities/experiment-run";
 import { CriterionScore } from "../entities/score";
 import type { Context } from "../src/context";
 import { topics } from "../src/events/event-bus";
+import { startWith } from "../src/events/iterators";
 import type { Progress } from "../src/runner/types";
 import { encodeCursor } from "../src/services/runs";
 import { ExperimentProgress, ExperimentResultConnection, ExperimentResultEvent } from "./types/run.types";
-
-/** The current state first, then the stream: a subscriber who joins mid-run is never blind. */
-async function* startingWith<T>(first: () => Promise<T>, rest: AsyncIterableIterator<T>): AsyncGenerator<T> {
-  try {
-    yield await first();
-    yield* rest;
-  } finally {
-    await rest.return?.();
-  }
-}
 
 @Resolver()
 export class RunResolver {
@@ -99,7 +90,7 @@ export class RunResolver {
       const { services, bus } = context as Context;
       await services.experiments.getOrThrow(args.experimentId);
       const stream = bus.subscribe<Progress>(topics.experimentProgress(args.experimentId));
-      return startingWith(() => services.runs.progress(args.experimentId), stream);
+      return startWith(() => services.runs.progress(args.experimentId), stream);
     },
   })
   progressUpdates(@Arg("experimentId", () => Int) _experimentId: number, @Root() progress: Progress): Progress {

@@ -15,6 +15,7 @@ import { WebSocketServer } from "ws";
 import type { Context } from "./context";
 import type { Logger } from "./logger";
 import { maskSecrets } from "./logger";
+import { sharedSubscribe } from "./shared-subscribe";
 
 export const GRAPHQL_PATH = "/graphql";
 
@@ -79,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     {
       schema: options.schema,
       context: () => options.context(),
+      subscribe: sharedSubscribe,
       onError: (_ctx, _id, _payload, errors) => {
         for (const error of errors) options.logger.warn(`subscription error: ${maskSecrets(error.message)}`);
       },

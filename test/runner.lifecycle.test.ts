@@ -165,6 +165,8 @@ describe("run lifecycle", () => {
       );
     });
     expect(await waitForRunEnd(t, run.id)).toBe("finished");
+    // The client unsubscribed: its listener is gone, so nothing is computed for it any more.
+    await waitUntil(async () => t.app.bus.listenerCount(`experiment-progress:${seeded.experimentId}`) === 0, 2000);
     expect(received[0].done).toBe(false);
     expect(received[0].notes.succeeded).toBeGreaterThanOrEqual(1);
     expect(received.at(-1)).toMatchObject({ done: true, notes: { succeeded: 6 }, grades: { succeeded: 12, expected: 12 } });
