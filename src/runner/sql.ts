@@ -311,36 +311,31 @@ export async function releaseJobs(db: Db, kind: JobKind, runId: number, jobIds?:
   return rows.length;
 }
 
-/** Running jobs of an experiment whose process died: planned again (the caller holds the experiment's lock). */
-export async function releaseOrphanedJobs(db: Db, experimentId: number): Promise<number> {
-  let released = 0;
+/** Runs `UPDATE <job table> <rest>` on the note and the grade table; returns the rows changed in both. */
+async function updateBothJobTables(db: Db, rest: string, params: unknown[]): Promise<number> {
+  let changed = 0;
   for (const table of Object.values(JOB_TABLE)) {
-    const rows = updatedRows(
-      await db.query(
-        `UPDATE ${table} SET status = 'planned', started_at = NULL, lease_expires_at = NULL, updated = now()
-       WHERE experiment_id = $1 AND status = 'running' RETURNING id`,
-        [experimentId],
-      ),
-    );
-    released += rows.length;
+    changed += updatedRows(await db.query(`UPDATE ${table} ${rest} RETURNING id`, params)).length;
   }
-  return released;
+  return changed;
+}
+
+/** Running jobs of an experiment whose process died: planned again (the caller holds the experiment's lock). */
+export function releaseOrphanedJobs(db: Db, experimentId: number): Promise<number> {
+  return updateBothJobTables(
+    db,
+    `SET status = 'planned', started_at = NULL, lease_expires_at = NULL, updated = now() WHERE experiment_id = $1 AND status = 'running'`,
+    [experimentId],
+  );
 }
 
 /** With retryFailed: failed jobs get another chance (their errors stay as history). */
-export async function replanFailedJobs(db: Db, experimentId: number): Promise<number> {
-  let replanned = 0;
-  for (const table of Object.values(JOB_TABLE)) {
-    const rows = updatedRows(
-      await db.query(
-        `UPDATE ${table} SET status = 'planned', failed = NULL, finished_at = NULL, updated = now()
-       WHERE experiment_id = $1 AND status = 'failed' RETURNING id`,
-        [experimentId],
-      ),
-    );
-    replanned += rows.length;
-  }
-  return replanned;
+export function replanFailedJobs(db: Db, experimentId: number): Promise<number> {
+  return updateBothJobTables(
+    db,
+    `SET status = 'planned', failed = NULL, finished_at = NULL, updated = now() WHERE experiment_id = $1 AND status = 'failed'`,
+    [experimentId],
+  );
 }
 
 /** Jobs of the experiment not yet finished (planned or running), notes and grades. */
