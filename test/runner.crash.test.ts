@@ -3,7 +3,11 @@
  * graceful stop). Started again on the same database, it resumes the run by itself, and at the end
  * every planned note and grade exists exactly once.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { Client } from "pg";
+import { findFreePort } from "../src/db/embedded-postgres";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { startChildServer, type ChildServer } from "./support/child-server";
 import { createTestDatabase } from "./support/database";
@@ -110,5 +114,61 @@ describe("a server killed mid-run", () => {
     await expectExactlyOnce(runId);
     // Calls in flight were let finish (grace period), so nothing at all was called twice.
     expect(fake.requestCount() - callsBefore).toBe(PLANNED_CALLS);
+  });
+
+  test("Ctrl-C in a terminal (SIGINT to the whole process group) drains the run while the embedded Postgres still answers", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "note-eval-sigint-"));
+    const env = {
+      DATABASE_URL: "",
+      EMBEDDED_PG_DIR: path.join(dataDir, "pg"),
+      EMBEDDED_PG_PORT: String(await findFreePort()),
+      LLM_TRANSPORT_RETRIES: "0",
+    };
+    try {
+      const first = await startChildServer(env, 30_000, true);
+      children.push(first);
+      const seeded = await seedExperiment({ gql: first.gql } as unknown as TestApp, fake, {
+        name: "ctrl-c",
+        cases: 6,
+        noteReplications: 3,
+      });
+      fake.setLatency(60);
+      const { startExperimentRun } = dataOf(
+        await first.gql(`mutation($e: Int!) { startExperimentRun(experimentId: $e, workers: ${WORKERS}) { id } }`, {
+          e: seeded.experimentId,
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      process.kill(-first.process.pid!, "SIGINT"); // what a terminal sends on Ctrl-C: the server and its children
+      expect(await first.exited).toBe(0);
+      const log = first.output.join("");
+      expect(log).toContain(`run ${startExperimentRun.id} of experiment ${seeded.experimentId}: interrupted`);
+      expect(log).not.toContain("ERROR");
+
+      fake.setLatency(0);
+      const second = await startChildServer(env);
+      children.push(second);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const { experimentProgress } = dataOf(
+          await second.gql(
+            `query($e: Int!) { experimentProgress(experimentId: $e) { done notes { succeeded } grades { succeeded } } }`,
+            {
+              e: seeded.experimentId,
+            },
+          ),
+        );
+        if (experimentProgress.done) {
+          expect(experimentProgress).toEqual({ done: true, notes: { succeeded: NOTES }, grades: { succeeded: GRADES } });
+          break;
+        }
+        if (Date.now() > deadline) throw new Error("the resumed run did not finish");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      second.process.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,12 +14,14 @@ export interface ChildServer {
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-export async function startChildServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildServer> {
+/** `detached`: the server leads a process group of its own, so a test can signal the group as a terminal does. */
+export async function startChildServer(env: Record<string, string>, timeoutMs = 30_000, detached = false): Promise<ChildServer> {
   const port = await findFreePort();
   const child = spawn(process.execPath, ["-r", "ts-node/register", "src/main.ts"], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached,
   });
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
