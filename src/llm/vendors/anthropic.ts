@@ -10,6 +10,29 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { withCallSignal } from "./call-signal";
 import type { RawAnswer, VendorRequest } from "./types";
 
+/** Warnings the SDK printed already; each is printed once per process. */
+const warned = new Set<string>();
+
+/**
+ * The SDK `console.warn`s on every call with a deprecated model (thousands of lines in a run, and
+ * measurable CPU). Its create() warns synchronously before its first await, so the warnings of that
+ * one synchronous stretch are caught here and each distinct one is passed on once.
+ */
+function warningOnce<T>(create: () => T): T {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const message = args.map(String).join(" ");
+    if (warned.has(message)) return;
+    warned.add(message);
+    original(...args);
+  };
+  try {
+    return create();
+  } finally {
+    console.warn = original;
+  }
+}
+
 /** The smallest budget Anthropic accepts is 1024 thinking tokens. */
 const MIN_THINKING_BUDGET = 1024;
 
@@ -38,7 +61,9 @@ export async function sendAnthropic(client: Anthropic, req: VendorRequest, signa
     // in config.defaults, and a reproducible chat grader needs it.
     if (req.temperature !== undefined) (body as { temperature?: number }).temperature = req.temperature;
   }
-  const message = await withCallSignal(signal, (callSignal) => client.messages.create(body, { signal: callSignal }));
+  const message = await withCallSignal(signal, (callSignal) =>
+    warningOnce(() => client.messages.create(body, { signal: callSignal })),
+  );
   let value: unknown;
   let text = "";
   for (const block of message.content ?? []) {
