@@ -14,7 +14,7 @@
  *   on it for the run's life: when the process dies, its connection closes, the lock is released at
  *   once, and the next process that starts finds the run ownerless and resumes it.
  */
-import type { JobStatus, RunStatus } from "../../entities/job-status";
+import type { RunStatus } from "../../entities/job-status";
 
 export type JobKind = "note" | "grade";
 
@@ -64,8 +64,6 @@ export interface RunEvent {
   error: string | null;
   progress: Progress;
 }
-
-export const TERMINAL_JOB_STATUSES: readonly JobStatus[] = ["succeeded", "failed"] as JobStatus[];
 
 export function unreachable(value: never): never {
   throw new Error(`Unhandled case: ${JSON.stringify(value)}`);
