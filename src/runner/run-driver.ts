@@ -93,6 +93,13 @@ export class RunDriver {
     // Every call in flight listens on the run's signal: with many workers that is many listeners.
     setMaxListeners(0, this.abort.signal);
     this.outcome = new Promise((resolve) => (this.settle = resolve));
+    // A job that ends frees a slot: refill it, and see whether the run is over.
+    for (const kind of ["note", "grade"] as const) {
+      this.pools[kind].on("next", () => {
+        this.fill(kind);
+        void this.maybeSettle();
+      });
+    }
   }
 
   get experimentId(): number {
@@ -408,16 +415,6 @@ export class RunDriver {
     } catch (error) {
       this.checkingDone = false;
       this.failRun(error);
-    }
-  }
-
-  /** Called by pools when a job ends: refill, and see whether the run is over. */
-  attachIdleWatch(): void {
-    for (const kind of ["note", "grade"] as const) {
-      this.pools[kind].on("next", () => {
-        this.fill(kind);
-        void this.maybeSettle();
-      });
     }
   }
 }

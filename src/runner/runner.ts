@@ -130,7 +130,6 @@ export class Runner {
     }
     const initial = await queryProgress(this.deps.db, experimentId);
     const driver = new RunDriver({ ...this.deps }, plan, run.id, options, initial, run.startedAt!.getTime());
-    driver.attachIdleWatch();
     const done = this.driveToEnd(driver, lock, run);
     this.active.set(run.id, { driver, lock, done });
     this.publishRunEvent(driver, "run_started");
