@@ -13,10 +13,14 @@ export class CriterionScore {
   @Field()
   rationale!: string;
 
-  @Field(() => Int, { description: "0..100: how far the criterion is met (for a negative one: how far the fault is present)" })
+  @Field(() => Int, {
+    description: "0..100: how well the note meets the criterion; for a negative one 100 = the fault is absent",
+  })
   satisfaction!: number;
 
-  @Field(() => Float, { description: "weight × satisfaction / 100, negated for a negative criterion" })
+  @Field(() => Float, {
+    description: "weight × satisfaction / 100; for a negative criterion −weight × (100 − satisfaction) / 100",
+  })
   score!: number;
 }
 

@@ -1,6 +1,12 @@
 import { InitialSchema1764200000000 } from "./1764200000000-initial-schema";
 import { RunPlanning1764210000000 } from "./1764210000000-run-planning";
 import { ClaimOrderIndexes1764220000000 } from "./1764220000000-claim-order-indexes";
+import { SatisfactionScale1795794004757 } from "./1795794004757-satisfaction-scale";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
-export const MIGRATIONS = [InitialSchema1764200000000, RunPlanning1764210000000, ClaimOrderIndexes1764220000000];
+export const MIGRATIONS = [
+  InitialSchema1764200000000,
+  RunPlanning1764210000000,
+  ClaimOrderIndexes1764220000000,
+  SatisfactionScale1795794004757,
+];

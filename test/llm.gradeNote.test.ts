@@ -13,8 +13,9 @@ const note = JSON.parse(fs.readFileSync(path.join(caseDir, "note.json"), "utf8")
 
 // Patient_1's rubric: weights 20 10 10 15 5 10 10 10 30 (positive), 25 20 15 (negative)
 const satisfactions = [100, 50, 0, 70, 33, 100, 100, 50, 20, 20, 10, 0];
-const expectedScores = [20, 5, 0, 10.5, 1.65, 10, 10, 5, 6, -5, -2, 0];
-const expectedOverall = 61.15; // 68.15 positive − 7 negative
+// negative criteria: satisfaction 100 = fault absent, score −weight × (100 − satisfaction) / 100
+const expectedScores = [20, 5, 0, 10.5, 1.65, 10, 10, 5, 6, -20, -18, -15];
+const expectedOverall = 15.15; // 68.15 positive − 53 negative
 
 function scripted(ids = satisfactions.map((_, i) => i)) {
   return { scores: ids.map((id, i) => ({ id, rationale: `criterion ${id} reviewed`, satisfaction: satisfactions[i] })) };
@@ -33,7 +34,17 @@ describe("scoreCriteria", () => {
     const { scoringResult, overallScore } = scoreCriteria(rubric, scripted().scores);
     expect(scoringResult.map((s) => s.score)).toEqual(expectedScores);
     expect(overallScore).toBe(expectedOverall);
-    expect(Object.is(scoringResult[11].score, -0)).toBe(false);
+    // the existing tool's example: satisfaction 20 on a weight-25 penalty gives −20
+    expect(scoringResult[9]).toMatchObject({ satisfaction: 20, score: -20 });
+  });
+
+  it("scores a penalty whose fault is absent (satisfaction 100) as 0, not −0", () => {
+    const r = scoreCriteria(
+      [{ criterion: "Penalize x", weight: 15, sense: "negative" }],
+      [{ id: 0, rationale: "", satisfaction: 100 }],
+    );
+    expect(Object.is(r.scoringResult[0].score, 0)).toBe(true);
+    expect(Object.is(r.overallScore, 0)).toBe(true);
   });
 
   it("rounds each score before summing", () => {
@@ -44,7 +55,7 @@ describe("scoreCriteria", () => {
     ];
     const r = scoreCriteria(c, [
       { id: 0, rationale: "", satisfaction: 33 }, // 2.31
-      { id: 1, rationale: "", satisfaction: 67 }, // −4.69
+      { id: 1, rationale: "", satisfaction: 33 }, // −7 × 67 / 100 = −4.69
       { id: 2, rationale: "", satisfaction: 55 }, // 1.65
     ]);
     expect(r.scoringResult.map((s) => s.score)).toEqual([2.31, -4.69, 1.65]);

@@ -3,7 +3,7 @@
  * criterion out, scored here rather than by the model.
  */
 import type { LlmClients } from "./clients";
-import { GRADE_PROMPT_VERSION, GRADE_SYSTEM_PROMPT, renderGradeUserPrompt } from "./prompts/grade-v1";
+import { GRADE_PROMPT_VERSION, GRADE_SYSTEM_PROMPT, renderGradeUserPrompt } from "./prompts/grade-v2";
 import { callStructured } from "./structured";
 import type { Criterion, CriterionScore, GradeResult, JsonSchema, ModelSpec } from "./types";
 
@@ -57,7 +57,8 @@ export function checkIdsInOrder(value: unknown): string | null {
 }
 
 /**
- * Positive criteria score weight × satisfaction / 100, negative ones −weight × satisfaction / 100,
+ * Satisfaction is how well the note meets the criterion (for a negative one, 100 = fault absent).
+ * Positive criteria score weight × satisfaction / 100, negative ones −weight × (100 − satisfaction) / 100,
  * each rounded to 2 decimals; the overall score is their sum, rounded to 2 decimals.
  */
 export function scoreCriteria(
@@ -68,8 +69,7 @@ export function scoreCriteria(
   let total = 0;
   const scoringResult = answers.map((a, i) => {
     const c = rubric[i];
-    const sign = c.sense === "negative" ? -1 : 1;
-    const score = round2((sign * c.weight * a.satisfaction) / 100);
+    const score = round2(c.sense === "negative" ? (-c.weight * (100 - a.satisfaction)) / 100 : (c.weight * a.satisfaction) / 100);
     total += score;
     return { id: a.id, rationale: a.rationale, satisfaction: a.satisfaction, score };
   });

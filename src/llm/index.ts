@@ -22,4 +22,4 @@ export { generateNote } from "./note";
 export { gradeNote, scoreCriteria } from "./grade";
 export { costUsd } from "./cost";
 export { NOTE_PROMPT_VERSION } from "./prompts/note-v1";
-export { GRADE_PROMPT_VERSION } from "./prompts/grade-v1";
+export { GRADE_PROMPT_VERSION } from "./prompts/grade-v2";
