@@ -24,6 +24,17 @@ export class SatisfactionScale1795794004757 implements MigrationInterface {
       )
       FROM "rubric" r
       WHERE r."id" = s."rubric_id" AND jsonb_typeof(s."scoring_result") = 'array'`);
+    // experiment_result_score.scoring_result (the existing tool's copy, added by another migration)
+    // must read the same values as score whichever of the two migrations runs first.
+    const [{ present }] = await queryRunner.query(
+      `SELECT count(*) > 0 AS present FROM information_schema.columns
+       WHERE table_schema = current_schema() AND table_name = 'experiment_result_score' AND column_name = 'scoring_result'`,
+    );
+    if (present) {
+      await queryRunner.query(
+        `UPDATE "experiment_result_score" j SET "scoring_result" = s."scoring_result" FROM "score" s WHERE s."id" = j."score_id"`,
+      );
+    }
   }
 
   /** The flip is its own inverse. */
