@@ -4,7 +4,7 @@ import { Experiment } from "./experiment";
 import { ExperimentResult } from "./experiment-result";
 import { JobColumns } from "./job-columns";
 import { Rubric } from "./rubric";
-import { Score } from "./score";
+import { CriterionScore, Score } from "./score";
 
 /** One planned grade (a grade job): a note × one of its case's rubrics × grade replication. */
 @ObjectType()
@@ -40,6 +40,14 @@ export class ExperimentResultScore extends JobColumns {
   @Field(() => Int, { description: "Which of the experiment's grade replications, from 1" })
   @Column({ name: "grade_replication", type: "int" })
   gradeReplication!: number;
+
+  /**
+   * The grade's per-criterion values, the same array as score.scoring_result ({id, rationale,
+   * satisfaction, score} per criterion), copied here as the existing tool does; [] until graded.
+   */
+  @Field(() => [CriterionScore], { description: "Per-criterion grades, as in score.scoringResult; [] until graded" })
+  @Column({ name: "scoring_result", type: "jsonb", default: [] })
+  scoringResult!: CriterionScore[];
 
   @Field(() => Int, { nullable: true })
   @Column({ name: "score_id", type: "int", nullable: true })

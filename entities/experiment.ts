@@ -2,7 +2,10 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { Column, Entity } from "typeorm";
 import { BaseRow } from "./base-row";
 
-/** What is measured: one generator version, its cycle settings and how many notes and grades to make. */
+/**
+ * What is measured: one generator at one version, its cycle settings and how many notes and grades
+ * to make. Fixed once it has planned jobs (see ExperimentService.createOrUpdate).
+ */
 @ObjectType()
 @Entity({ name: "experiment" })
 export class Experiment extends BaseRow {
@@ -10,9 +13,20 @@ export class Experiment extends BaseRow {
   @Column({ type: "text", unique: true })
   name!: string;
 
-  @Field({ description: "The version of the note generator under test, e.g. a commit hash" })
+  @Field({ description: "The generator under test: a name from the operator's generators file (see the generators query)" })
+  @Column({ type: "text", default: "builtin" })
+  generator!: string;
+
+  @Field({ description: "The version of the generator under test as given, e.g. a tag or commit of its repository" })
   @Column({ name: "hyperscribe_version", type: "text" })
   hyperscribeVersion!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The full commit hash the version resolved to, for a generator with a repository; null otherwise",
+  })
+  @Column({ name: "generator_commit", type: "text", nullable: true })
+  generatorCommit!: string | null;
 
   @Field(() => [Int])
   @Column({ name: "cycle_times", type: "jsonb", default: [] })

@@ -21,9 +21,21 @@ export class GeneratedNote extends BaseRow {
   @Column({ name: "hyperscribe_version", type: "text", default: "" })
   hyperscribeVersion!: string;
 
-  @Field({ description: "Version of the prompt files that produced the note" })
+  @Field({ description: "Version of the prompt files that produced the note (builtin generators)" })
   @Column({ name: "prompt_version", type: "text", default: "" })
   promptVersion!: string;
+
+  @Field({ description: "The generator that wrote the note (a name from the operator's generators file)" })
+  @Column({ name: "generator_name", type: "text", default: "" })
+  generatorName!: string;
+
+  @Field({ description: "builtin, command or http" })
+  @Column({ name: "generator_kind", type: "text", default: "" })
+  generatorKind!: string;
+
+  @Field({ description: "The full commit hash the generator ran at, for a generator with a repository; empty otherwise" })
+  @Column({ name: "generator_commit", type: "text", default: "" })
+  generatorCommit!: string;
 
   @Field(() => Int)
   @Column({ name: "cycle_duration", type: "int", default: 0 })
@@ -48,6 +60,30 @@ export class GeneratedNote extends BaseRow {
   @Field(() => GraphQLJSON, { nullable: true })
   @Column({ name: "note_json", type: "jsonb", nullable: true })
   noteJson!: unknown;
+
+  @Field(() => GraphQLJSON, { description: "The existing tool's generator artifact; {} when the generator reports none" })
+  @Column({ name: "staged_questionnaires", type: "jsonb", default: {} })
+  stagedQuestionnaires!: unknown;
+
+  @Field(() => GraphQLJSON, { description: "The existing tool's generator artifact; {} when the generator reports none" })
+  @Column({ name: "transcript2instructions", type: "jsonb", default: {} })
+  transcript2instructions!: unknown;
+
+  @Field(() => GraphQLJSON, { description: "The existing tool's generator artifact; {} when the generator reports none" })
+  @Column({ name: "instruction2parameters", type: "jsonb", default: {} })
+  instruction2parameters!: unknown;
+
+  @Field(() => GraphQLJSON, { description: "The existing tool's generator artifact; {} when the generator reports none" })
+  @Column({ name: "parameters2command", type: "jsonb", default: {} })
+  parameters2command!: unknown;
+
+  @Field(() => GraphQLJSON, { description: "The existing tool's token counts: {prompt, generated} (input and output tokens)" })
+  @Column({ name: "token_counts", type: "jsonb", default: { prompt: 0, generated: 0 } })
+  tokenCounts!: { prompt: number; generated: number };
+
+  @Field({ description: "True for a note written by an experiment run (the existing tool's flag)" })
+  @Column({ type: "boolean", default: false })
+  experiment!: boolean;
 
   @Field()
   @Column({ type: "boolean", default: false })

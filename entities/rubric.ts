@@ -73,6 +73,10 @@ export class Rubric extends BaseRow {
   @Column({ type: "jsonb" })
   rubric!: RubricCriterion[];
 
+  @Field({ description: "The existing tool's classification of where the case came from, as its reviewers wrote it" })
+  @Column({ name: "case_provenance_classification", type: "text", default: "" })
+  caseProvenanceClassification!: string;
+
   @Field()
   @Column({ type: "text", default: "" })
   comments!: string;

@@ -52,6 +52,14 @@ export class Score extends BaseRow {
   @Column({ name: "overall_score", type: "double precision" })
   overallScore!: number;
 
+  @Field({ description: "Free text about the grade (the existing tool's column); empty for grades written by runs" })
+  @Column({ type: "text", default: "" })
+  comments!: string;
+
+  @Field({ description: "True for a grade written by an experiment run (the existing tool's flag)" })
+  @Column({ type: "boolean", default: false })
+  experiment!: boolean;
+
   @Field()
   @Column({ name: "text_llm_vendor", type: "text", default: "" })
   textLlmVendor!: string;

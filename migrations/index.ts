@@ -2,6 +2,7 @@ import { InitialSchema1764200000000 } from "./1764200000000-initial-schema";
 import { RunPlanning1764210000000 } from "./1764210000000-run-planning";
 import { ClaimOrderIndexes1764220000000 } from "./1764220000000-claim-order-indexes";
 import { SatisfactionScale1795794004757 } from "./1795794004757-satisfaction-scale";
+import { GeneratorProvenance1795794078475 } from "./1795794078475-generator-provenance";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   RunPlanning1764210000000,
   ClaimOrderIndexes1764220000000,
   SatisfactionScale1795794004757,
+  GeneratorProvenance1795794078475,
 ];

@@ -7,7 +7,7 @@ import { GraphQLError } from "graphql";
 import { Model } from "../entities/model";
 import type { Context } from "../src/context";
 import { ErrorCode } from "../src/errors";
-import { AddExperimentModelInput, CreateExperimentInput } from "./types/experiment.input";
+import { AddExperimentModelInput, CreateExperimentInput, ExperimentChangesInput } from "./types/experiment.input";
 
 @Resolver(() => Experiment)
 export class ExperimentResolver {
@@ -36,9 +36,25 @@ export class ExperimentResolver {
     return services.experiments.runsOf(experiment.id);
   }
 
-  @Mutation(() => Experiment, { description: "Creates an experiment, or updates the settings of the one with that name" })
+  @Mutation(() => Experiment, {
+    description:
+      "Creates an experiment, or updates the settings of the one with that name while it has no planned job " +
+      "(afterwards, different settings are CONFLICT: clone it)",
+  })
   createExperiment(@Arg("input") input: CreateExperimentInput, @Ctx() { services }: Context): Promise<Experiment> {
     return services.experiments.createOrUpdate(input);
+  }
+
+  @Mutation(() => Experiment, {
+    description: "A new experiment with the same cases and model combinations, and the source's settings except `changes`",
+  })
+  cloneExperiment(
+    @Arg("experimentId", () => Int) experimentId: number,
+    @Arg("name") name: string,
+    @Arg("changes", () => ExperimentChangesInput, { nullable: true }) changes: ExperimentChangesInput | null,
+    @Ctx() { services }: Context,
+  ): Promise<Experiment> {
+    return services.experiments.clone(experimentId, name, changes ?? {});
   }
 
   @Mutation(() => Experiment)

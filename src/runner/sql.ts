@@ -170,10 +170,23 @@ export async function failJob<T>(db: Db, kind: JobKind, jobId: number, runId: nu
   return rows.length ? toEntityShape<T>(rows[0]) : null;
 }
 
+/** The existing tool's intermediate artifacts of a note, when its generator reports them ({} otherwise). */
+export interface NoteArtifacts {
+  stagedQuestionnaires: unknown;
+  transcript2instructions: unknown;
+  instruction2parameters: unknown;
+  parameters2command: unknown;
+}
+
 export interface NoteOutcome extends Spend {
   noteJson: unknown;
   hyperscribeVersion: string;
   promptVersion: string;
+  /** Provenance: which generator wrote the note, and the full commit it ran at ("" without a repository). */
+  generatorName: string;
+  generatorKind: string;
+  generatorCommit: string;
+  artifacts: NoteArtifacts;
   cycleCount: number;
   overlap: number;
   vendor: string;
@@ -200,8 +213,12 @@ export async function completeNoteJob(
        SELECT id, case_id FROM experiment_result WHERE id = $1 AND run_id = $2 AND status = 'running' FOR UPDATE
      ), note AS (
        INSERT INTO generated_note (case_id, hyperscribe_version, prompt_version, cycle_count, cycle_transcript_overlap,
-         text_llm_vendor, text_llm_name, note_json, failed, input_tokens, output_tokens, cost_usd, duration_ms)
-       SELECT case_id, $3, $4, $5, $6, $7, $8, $9::jsonb, false, $10, $11, $12, $13 FROM mine
+         text_llm_vendor, text_llm_name, note_json, failed, input_tokens, output_tokens, cost_usd, duration_ms,
+         token_counts, experiment, generator_name, generator_kind, generator_commit,
+         staged_questionnaires, transcript2instructions, instruction2parameters, parameters2command)
+       SELECT case_id, $3, $4, $5, $6, $7, $8, $9::jsonb, false, $10, $11, $12, $13,
+         jsonb_build_object('prompt', $10::int, 'generated', $11::int), true, $18, $19, $20,
+         $21::jsonb, $22::jsonb, $23::jsonb, $24::jsonb FROM mine
        RETURNING id
      ), done AS (
        UPDATE experiment_result r SET status = 'succeeded', failed = false, generated_note_id = note.id, note_json = $9::jsonb,
@@ -235,6 +252,13 @@ export async function completeNoteJob(
       o.gradeReplications,
       o.graderVendor,
       o.graderModelName,
+      o.generatorName,
+      o.generatorKind,
+      o.generatorCommit,
+      JSON.stringify(o.artifacts.stagedQuestionnaires),
+      JSON.stringify(o.artifacts.transcript2instructions),
+      JSON.stringify(o.artifacts.instruction2parameters),
+      JSON.stringify(o.artifacts.parameters2command),
     ],
   );
   const row = rows[0];
@@ -266,11 +290,12 @@ export async function completeGradeJob(
        SELECT id FROM experiment_result_score WHERE id = $1 AND run_id = $2 AND status = 'running' FOR UPDATE
      ), score_row AS (
        INSERT INTO score (rubric_id, generated_note_id, scoring_result, overall_score, text_llm_vendor, text_llm_name,
-         temperature, prompt_version, input_tokens, output_tokens, cost_usd, duration_ms)
-       SELECT $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM mine
+         temperature, prompt_version, input_tokens, output_tokens, cost_usd, duration_ms, experiment)
+       SELECT $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, true FROM mine
        RETURNING id
      ), done AS (
        UPDATE experiment_result_score s SET status = 'succeeded', failed = false, score_id = score_row.id,
+         scoring_result = $5::jsonb,
          attempts = s.attempts + 1, finished_at = now(), updated = now(), duration_ms = $14, lease_expires_at = NULL,
          input_tokens = s.input_tokens + $11, output_tokens = s.output_tokens + $12, cost_usd = s.cost_usd + $13
        FROM score_row WHERE s.id = $1

@@ -1,16 +1,18 @@
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import { In } from "typeorm";
 import { Case } from "../../entities/case";
 import { Experiment } from "../../entities/experiment";
 import { ExperimentCase } from "../../entities/experiment-case";
 import { ExperimentModel } from "../../entities/experiment-model";
 import { ExperimentRun } from "../../entities/experiment-run";
-import { badInput, notFound } from "../errors";
+import { badInput, conflict, notFound } from "../errors";
 import type { CaseService } from "./cases";
 import type { ModelService } from "./models";
 
 export interface ExperimentInput {
   name: string;
+  /** A generator name from the operator's generators file; `builtin` when omitted. */
+  generator?: string;
   hyperscribeVersion: string;
   cycleTimes?: number[];
   cycleTranscriptOverlaps: number[];
@@ -25,7 +27,42 @@ export interface ExperimentModelInput {
   modelNoteGraderIsReasoning?: boolean;
 }
 
+/** What cloneExperiment may change; everything else is copied. */
+export type ExperimentChanges = Partial<Omit<ExperimentInput, "name">>;
+
 export const MIN_HUMAN_AUTHORS = 2;
+
+/** The generator of an experiment created without one: the project's own LLM pipeline. */
+export const DEFAULT_GENERATOR = "builtin";
+
+/** The settings that decide what a note job is: fixed once the experiment has planned jobs. */
+const FIXED_SETTINGS = [
+  "generator",
+  "hyperscribeVersion",
+  "cycleTimes",
+  "cycleTranscriptOverlaps",
+  "noteReplications",
+  "gradeReplications",
+] as const;
+type FixedSettings = Pick<Experiment, (typeof FIXED_SETTINGS)[number]>;
+
+function settingsOf(input: ExperimentInput): FixedSettings {
+  return {
+    generator: (input.generator ?? DEFAULT_GENERATOR).trim(),
+    hyperscribeVersion: input.hyperscribeVersion.trim(),
+    cycleTimes: input.cycleTimes ?? [],
+    cycleTranscriptOverlaps: input.cycleTranscriptOverlaps,
+    noteReplications: input.noteReplications,
+    gradeReplications: input.gradeReplications,
+  };
+}
+
+/** The fixed settings that differ, as `name: old → new` for a message. */
+function changedSettings(current: FixedSettings, wanted: FixedSettings): string[] {
+  return FIXED_SETTINGS.filter((key) => JSON.stringify(current[key]) !== JSON.stringify(wanted[key])).map(
+    (key) => `${key} ${JSON.stringify(current[key])} → ${JSON.stringify(wanted[key])}`,
+  );
+}
 
 function assertSettings(input: ExperimentInput): void {
   if (input.name.trim() === "") throw badInput("name must not be empty");
@@ -47,6 +84,18 @@ function assertSettings(input: ExperimentInput): void {
   }
   if ((input.cycleTimes ?? []).some((t) => !Number.isInteger(t) || t < 0))
     throw badInput("cycleTimes must be whole numbers >= 0");
+}
+
+/** Note jobs planned for the experiment (any state): once there is one, its settings are fixed. */
+async function plannedJobCount(db: Pick<EntityManager, "query">, experimentId: number): Promise<number> {
+  const [row]: { n: number }[] = await db.query(`SELECT count(*)::int AS n FROM experiment_result WHERE experiment_id = $1`, [
+    experimentId,
+  ]);
+  return row.n;
+}
+
+function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined && value !== null)) as Partial<T>;
 }
 
 export class ExperimentService {
@@ -74,22 +123,98 @@ export class ExperimentService {
     return found;
   }
 
-  /** Creates the experiment, or updates the settings of the one with that name (the existing tool's upsert). */
+  /**
+   * Creates the experiment, or updates the settings of the one with that name (the existing tool's
+   * upsert) while it has no planned job. Once jobs are planned its results belong to those settings:
+   * the same settings again return it unchanged, different ones are CONFLICT (clone it instead).
+   */
   async createOrUpdate(input: ExperimentInput): Promise<Experiment> {
     assertSettings(input);
     const name = input.name.trim();
-    await this.experiments.upsert(
-      {
-        name,
-        hyperscribeVersion: input.hyperscribeVersion.trim(),
-        cycleTimes: input.cycleTimes ?? [],
-        cycleTranscriptOverlaps: input.cycleTranscriptOverlaps,
-        noteReplications: input.noteReplications,
-        gradeReplications: input.gradeReplications,
-      },
-      { conflictPaths: ["name"] },
-    );
-    return (await this.experiments.findOneBy({ name }))!;
+    const wanted = settingsOf(input);
+    await this.assertGenerator(wanted.generator);
+    return this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(Experiment);
+      await repo
+        .createQueryBuilder()
+        .insert()
+        .values({ name, ...wanted })
+        .orIgnore()
+        .execute();
+      // The row lock makes two concurrent updates of one experiment take turns.
+      const existing = (await repo
+        .createQueryBuilder("e")
+        .setLock("pessimistic_write")
+        .where("e.name = :name", { name })
+        .getOne())!;
+      const changes = changedSettings(existing, wanted);
+      if (changes.length === 0) return existing;
+      const planned = await plannedJobCount(tx, existing.id);
+      if (planned > 0) {
+        throw conflict(
+          `Experiment "${name}" (id ${existing.id}) already has ${planned} planned note job(s), so its settings are fixed ` +
+            `(asked to change ${changes.join(", ")}). To measure other settings, clone it: ` +
+            `cloneExperiment(experimentId: ${existing.id}, name: "<new name>", changes: {...}), or create it under a new name. ` +
+            `Adding cases or model combinations stays allowed.`,
+          { experimentId: existing.id, changed: changes },
+        );
+      }
+      await repo.update({ id: existing.id }, wanted);
+      return (await repo.findOneBy({ id: existing.id }))!;
+    });
+  }
+
+  /**
+   * A new experiment with the source's settings except `changes`, and the same cases and model
+   * combinations: the usual "same experiment, next version" step. The new name must be free.
+   */
+  async clone(experimentId: number, name: string, changes: ExperimentChanges): Promise<Experiment> {
+    const source = await this.getOrThrow(experimentId);
+    const input: ExperimentInput = {
+      generator: source.generator,
+      hyperscribeVersion: source.hyperscribeVersion,
+      cycleTimes: source.cycleTimes,
+      cycleTranscriptOverlaps: source.cycleTranscriptOverlaps,
+      noteReplications: source.noteReplications,
+      gradeReplications: source.gradeReplications,
+      ...definedOnly(changes),
+      name,
+    };
+    assertSettings(input);
+    const settings = settingsOf(input);
+    await this.assertGenerator(settings.generator);
+    const trimmed = name.trim();
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .getRepository(Experiment)
+        .createQueryBuilder()
+        .insert()
+        .values({ name: trimmed, ...settings })
+        .orIgnore()
+        .returning("id")
+        .execute();
+      const id = inserted.raw[0]?.id as number | undefined;
+      if (id === undefined) {
+        throw conflict(`An experiment named "${trimmed}" already exists: choose another name for the clone`);
+      }
+      await tx.query(
+        `INSERT INTO experiment_case (experiment_id, case_id) SELECT $1, case_id FROM experiment_case WHERE experiment_id = $2 ORDER BY id`,
+        [id, experimentId],
+      );
+      await tx.query(
+        `INSERT INTO experiment_model (experiment_id, model_note_generator_id, model_note_grader_id, model_note_grader_is_reasoning)
+         SELECT $1, model_note_generator_id, model_note_grader_id, model_note_grader_is_reasoning
+         FROM experiment_model WHERE experiment_id = $2 ORDER BY id`,
+        [id, experimentId],
+      );
+      return (await tx.getRepository(Experiment).findOneBy({ id }))!;
+    });
+  }
+
+  private async assertGenerator(generator: string): Promise<void> {
+    if (generator !== DEFAULT_GENERATOR) {
+      throw badInput(`Unknown generator "${generator}": the generators query lists those this server's operator configured`);
+    }
   }
 
   /**
