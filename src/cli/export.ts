@@ -96,9 +96,15 @@ export async function collectExportRows(client: GraphQLClient, experimentId: num
   return rows;
 }
 
-function csvCell(value: unknown): string {
+/**
+ * A text cell that a spreadsheet would read as a formula (=, +, -, @, or a leading tab or carriage
+ * return, which some strip before looking) gets a leading apostrophe, as OWASP advises for CSV
+ * injection: a case name like `=HYPERLINK(...)` stays text. Numbers are written as they are (-0.5 is data).
+ */
+export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = String(value);
+  let text = String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

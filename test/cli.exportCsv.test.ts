@@ -1,0 +1,46 @@
+import { csvCell, toCsv, type ExportRow } from "../src/cli/export";
+
+describe("CSV export", () => {
+  test("text cells a spreadsheet would run as formulas are written as text", () => {
+    expect(csvCell('=HYPERLINK("http://evil.example","x")')).toBe(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(csvCell("+1+1")).toBe("'+1+1");
+    expect(csvCell("-2+3")).toBe("'-2+3");
+    expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
+    expect(csvCell("\t=1")).toBe("'\t=1");
+    expect(csvCell("\r=1")).toBe(`"'\r=1"`);
+    expect(csvCell("med-management/Patient_1")).toBe("med-management/Patient_1");
+  });
+
+  test("numbers stay numbers, negative ones included", () => {
+    expect(csvCell(-1.5)).toBe("-1.5");
+    expect(csvCell(0)).toBe("0");
+    expect(csvCell(null)).toBe("");
+  });
+
+  test("a row whose case name and author are formulas comes out neutralised", () => {
+    const row: ExportRow = {
+      experimentId: 1,
+      resultId: 2,
+      caseId: 3,
+      caseName: "=cmd|' /C calc'!A0",
+      combinationId: 4,
+      combination: "a → b",
+      generator: "openai/default",
+      grader: "@anthropic/default",
+      graderIsReasoning: false,
+      overlap: 100,
+      noteReplication: 0,
+      noteFailed: false,
+      gradeId: 5,
+      gradeReplication: 0,
+      rubricId: 6,
+      rubricAuthor: "+ana@example.com",
+      overallScore: -10,
+      criteria: { "0": -10 },
+    };
+    const [, line] = toCsv([row]).trim().split("\n");
+    expect(line).toBe(
+      `1,2,3,'=cmd|' /C calc'!A0,4,openai/default,'@anthropic/default,false,100,0,5,0,6,'+ana@example.com,-10,-10`,
+    );
+  });
+});
