@@ -3,7 +3,6 @@ import { Case } from "../entities/case";
 import { Rubric, RubricValidation } from "../entities/rubric";
 import type { Context } from "../src/context";
 import { importCaseFolder } from "../src/services/case-import";
-import { badInput } from "../src/errors";
 import { AddRubricInput, ImportCaseInput } from "./types/case.input";
 import { ImportSummary } from "./types/import-summary.type";
 
@@ -44,16 +43,11 @@ export class CaseResolver {
 
   @Mutation(() => ImportSummary, {
     description:
-      "Imports a folder on the server in the existing tool's format (one folder per case with transcript.json, " +
+      "Imports a folder on the server (inside the import roots, IMPORT_ROOTS) in the existing tool's format (one folder per case with transcript.json, " +
       "limited_chart.json, rubric.json, profile.json, spec.json); the rubrics as author `llm`, not evaluated",
   })
-  async importCaseFolder(@Arg("path") path: string, @Ctx() { services }: Context): Promise<ImportSummary> {
-    try {
-      return await importCaseFolder(services.cases, path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw badInput(`No such folder on the server: ${path}`);
-      throw error;
-    }
+  importCaseFolder(@Arg("path") path: string, @Ctx() { services, config }: Context): Promise<ImportSummary> {
+    return importCaseFolder(services.cases, path, { roots: config.importRoots });
   }
 
   @Mutation(() => Rubric)

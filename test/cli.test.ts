@@ -89,8 +89,13 @@ describe("note-eval CLI against a running server", () => {
 
   beforeAll(async () => {
     fake = await makeFakeLlmServer({ seed: 3, logBodies: false });
-    t = await startTestApp({ ...FAST_LLM, OPENAI_BASE_URL: fake.openaiBaseUrl, ANTHROPIC_BASE_URL: fake.anthropicBaseUrl });
     dir = await mkdtemp(path.join(os.tmpdir(), "note-eval-cli-"));
+    t = await startTestApp({
+      ...FAST_LLM,
+      OPENAI_BASE_URL: fake.openaiBaseUrl,
+      ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+      IMPORT_ROOTS: dir,
+    });
   });
   afterAll(async () => {
     await t.stop();

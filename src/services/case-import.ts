@@ -1,4 +1,8 @@
-import { readCaseFolders } from "../import/case-folder";
+import { GraphQLError } from "graphql";
+import { CaseFolderError, readCaseFolders } from "../import/case-folder";
+import { confineImportPath, ImportPathRefused } from "../import/confine";
+import { badInput } from "../errors";
+import { assertMaxChars } from "../limits/caps";
 import type { CaseService } from "./cases";
 
 export interface ImportSummary {
@@ -7,23 +11,52 @@ export interface ImportSummary {
   caseIds: number[];
 }
 
+export interface ImportOptions {
+  batchIdentifier?: string;
+  /** Folders the import must stay inside (the API's IMPORT_ROOTS); unset for the operator's own scripts. */
+  roots?: string[];
+}
+
+/**
+ * A case folder whose transcript or rubric breaks the rules is named with the file, not with the
+ * problems found in it: those quote the file's keys, and an import error must not show a file's content.
+ */
+function withoutContent(error: unknown, caseName: string, file: string): unknown {
+  if (error instanceof GraphQLError && error.extensions.problems) {
+    return badInput(`${caseName}/${file} does not have the existing tool's format; fix the file and import again`);
+  }
+  return error;
+}
+
 /** Upserts every case of a folder and its LLM rubric (author `llm`, not evaluated); re-running adds nothing. */
-export async function importCaseFolder(cases: CaseService, root: string, batchIdentifier?: string): Promise<ImportSummary> {
-  const folders = await readCaseFolders(root);
+export async function importCaseFolder(cases: CaseService, path: string, options: ImportOptions = {}): Promise<ImportSummary> {
+  assertMaxChars(path, "path", "pathChars");
+  let folders;
+  try {
+    const root = options.roots ? await confineImportPath(path, options.roots) : path;
+    folders = await readCaseFolders(root);
+  } catch (error) {
+    if (error instanceof ImportPathRefused || error instanceof CaseFolderError) throw badInput(error.message);
+    throw error;
+  }
   const caseIds: number[] = [];
   let rubrics = 0;
   for (const folder of folders) {
-    const saved = await cases.importCase({
-      name: folder.name,
-      transcript: folder.transcript,
-      limitedChart: folder.limitedChart,
-      profile: folder.profile,
-      batchIdentifier: batchIdentifier ?? folder.name.split("/")[0],
-      tags: { spec: folder.spec },
-    });
+    const saved = await cases
+      .importCase({
+        name: folder.name,
+        transcript: folder.transcript,
+        limitedChart: folder.limitedChart,
+        profile: folder.profile,
+        batchIdentifier: options.batchIdentifier ?? folder.name.split("/")[0],
+        tags: { spec: folder.spec },
+      })
+      .catch((error: unknown) => Promise.reject(withoutContent(error, folder.name, "transcript.json")));
     caseIds.push(saved.id);
     if (folder.rubric !== undefined) {
-      await cases.addLlmRubricOnce(saved.id, folder.rubric);
+      await cases
+        .addLlmRubricOnce(saved.id, folder.rubric)
+        .catch((error: unknown) => Promise.reject(withoutContent(error, folder.name, "rubric.json")));
       rubrics++;
     }
   }
