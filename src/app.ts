@@ -88,6 +88,7 @@ async function startOnDatabase(
     port: config.port,
     host: config.host,
     logger,
+    limits: config.limits,
     context,
     mountRoutes: (app) => {
       mountIde(app, { graphqlPath: GRAPHQL_PATH });

@@ -45,6 +45,19 @@ export interface LlmConfig {
   maxOutputTokens: number;
 }
 
+/** Bounds on requests and responses (src/limits); input caps are constants in src/limits/caps.ts. */
+export interface LimitsConfig {
+  /** Largest HTTP body and WebSocket message, in bytes. */
+  requestMaxBytes: number;
+  /** Largest result of one operation (its estimated JSON size), in bytes. */
+  responseMaxBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  introspection: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -55,6 +68,9 @@ export interface Config {
   embeddedPgPort: number;
   /** The folder of shared case data (../shared/data beside the checkout). */
   sharedDataDir: string;
+  /** Folders importCaseFolder may read from (and below); the shared data folder by default. */
+  importRoots: string[];
+  limits: LimitsConfig;
   /** Seconds that calls in flight may take to finish after SIGTERM before they are aborted. */
   shutdownGraceMs: number;
   /** Lease of a running job; a job whose lease ran out is taken to be abandoned by a dead process. */
@@ -99,6 +115,36 @@ function readString(env: Env, name: string, fallback: string): string {
   return raw === undefined || raw === "" ? fallback : raw;
 }
 
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be true or false, received "${raw}"`);
+}
+
+/** A list of folders separated by the platform's path delimiter (":" here), each resolved from the checkout. */
+function readFolders(env: Env, name: string, fallback: string[], projectRoot: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  return raw
+    .split(path.delimiter)
+    .filter((p) => p.trim() !== "")
+    .map((p) => path.resolve(projectRoot, p.trim()));
+}
+
+function readLimits(env: Env): LimitsConfig {
+  return {
+    requestMaxBytes: readInt(env, "REQUEST_MAX_BYTES", 4_000_000, 1_000),
+    responseMaxBytes: readInt(env, "RESPONSE_MAX_BYTES", 32_000_000, 1_000),
+    maxDepth: readInt(env, "GRAPHQL_MAX_DEPTH", 10, 1),
+    maxAliases: readInt(env, "GRAPHQL_MAX_ALIASES", 15, 0),
+    maxTokens: readInt(env, "GRAPHQL_MAX_TOKENS", 2_000, 10),
+    maxCost: readInt(env, "GRAPHQL_MAX_COST", 50_000, 1),
+    introspection: readBoolean(env, "INTROSPECTION", true),
+  };
+}
+
 function readPrices(env: Env): Record<string, ModelPrice> {
   const raw = env.LLM_PRICES_JSON;
   if (!raw) return DEFAULT_PRICES;
@@ -134,13 +180,16 @@ function findProjectRoot(): string {
 
 export function loadConfig(env: Env = process.env): Config {
   const projectRoot = findProjectRoot();
+  const sharedDataDir = path.resolve(projectRoot, readString(env, "SHARED_DATA_DIR", "../shared/data"));
   return {
     port: readInt(env, "PORT", 4000),
     host: readString(env, "HOST", "127.0.0.1"),
     databaseUrl: env.DATABASE_URL || undefined,
     embeddedPgDir: path.resolve(projectRoot, readString(env, "EMBEDDED_PG_DIR", ".data/postgres")),
     embeddedPgPort: readInt(env, "EMBEDDED_PG_PORT", 54329, 1),
-    sharedDataDir: path.resolve(projectRoot, readString(env, "SHARED_DATA_DIR", "../shared/data")),
+    sharedDataDir,
+    importRoots: readFolders(env, "IMPORT_ROOTS", [sharedDataDir], projectRoot),
+    limits: readLimits(env),
     shutdownGraceMs: readInt(env, "SHUTDOWN_GRACE_MS", 10_000),
     jobLeaseMs: readInt(env, "JOB_LEASE_MS", 60_000, 1000),
     progressThrottleMs: readInt(env, "PROGRESS_THROTTLE_MS", 250),

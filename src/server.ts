@@ -9,10 +9,24 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type ExecutionArgs,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import type { LimitsConfig } from "./config";
 import type { Context } from "./context";
+import { makeLimitsPlugin } from "./limits/apollo-plugin";
+import { makeBodyErrorHandler, makeFallbackErrorHandler } from "./limits/http-errors";
+import { checkOperationInputs } from "./limits/operation-inputs";
+import { asTokenLimitError, maskSuggestions, queryLimitRules } from "./limits/query-limits";
+import { estimateJsonChars, responseTooLarge } from "./limits/response-size";
 import type { Logger } from "./logger";
 import { maskSecrets } from "./logger";
 import { sharedSubscribe } from "./shared-subscribe";
@@ -24,6 +38,7 @@ export interface ServerOptions {
   port: number;
   host: string;
   logger: Logger;
+  limits: LimitsConfig;
   /** Builds the context of one operation (HTTP request or subscription). */
   context: () => Context;
   /** Extra routes mounted before GraphQL (IDE, dashboard). */
@@ -51,11 +66,17 @@ const KNOWN_CODES = new Set([
 ]);
 
 /** Errors we raised keep their message; anything else is logged in full and hidden from the client. */
-function makeErrorFormatter(logger: Logger) {
+function makeErrorFormatter(logger: Logger, limits: LimitsConfig) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const tokenLimit = asTokenLimitError(formatted);
+    if (tokenLimit) return tokenLimit.toJSON();
+    // Apollo gives every validation error GRAPHQL_VALIDATION_FAILED; a refused limit is the input's fault.
+    if (formatted.extensions?.limit !== undefined && formatted.extensions.code === "GRAPHQL_VALIDATION_FAILED") {
+      return { ...formatted, extensions: { ...formatted.extensions, code: "BAD_USER_INPUT" } };
+    }
     const code = formatted.extensions?.code;
     if (typeof code === "string" && KNOWN_CODES.has(code)) {
-      return { ...formatted, message: maskSecrets(formatted.message) };
+      return { ...formatted, message: maskSuggestions(maskSecrets(formatted.message), limits.introspection) };
     }
     logger.error(
       `Unexpected error in ${formatted.path?.join(".") ?? "operation"}`,
@@ -73,19 +94,62 @@ function makeErrorFormatter(logger: Logger) {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const app = express();
   const httpServer = http.createServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const formatError = makeErrorFormatter(options.logger);
+  const { limits } = options;
+  // ws accepts 100 MiB messages by default; a larger one closes the socket with 1009 (message too big).
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.requestMaxBytes });
+  const formatError = makeErrorFormatter(options.logger, limits);
+  // graphql-ws sends only GraphQLError instances from onSubscribe: format, then wrap again.
+  const formatErrors = (errors: readonly GraphQLError[]) =>
+    errors.map((e) => {
+      const formatted = formatError(e.toJSON(), e);
+      return new GraphQLError(formatted.message, { extensions: formatted.extensions });
+    });
 
   const wsCleanup = useServer(
     {
       schema: options.schema,
       context: () => options.context(),
       subscribe: sharedSubscribe,
+      // graphql-ws does not go through Apollo's plugins: the same limits apply here (parse, validate, inputs).
+      onSubscribe: (_ctx, _id, payload) => {
+        const wsRules = [...specifiedRules, ...queryLimitRules(limits, "graphql-ws")];
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
+        } catch (error) {
+          const syntax = error as GraphQLError;
+          return formatErrors([new GraphQLError(syntax.message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })]);
+        }
+        const invalid = validate(options.schema, document, wsRules);
+        if (invalid.length > 0) {
+          return formatErrors(
+            invalid.map((e) =>
+              e.extensions.code ? e : new GraphQLError(e.message, { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }),
+            ),
+          );
+        }
+        try {
+          checkOperationInputs(document, payload.variables);
+        } catch (error) {
+          return formatErrors([error as GraphQLError]);
+        }
+        const args: ExecutionArgs = {
+          schema: options.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
+        return args;
+      },
       onError: (_ctx, _id, _payload, errors) => {
         for (const error of errors) options.logger.warn(`subscription error: ${maskSecrets(error.message)}`);
       },
       // graphql-ws sends execution results as they are; mask unknown errors as Apollo does for HTTP.
+      // The response-size guard of the HTTP side (limits/apollo-plugin.ts) applies to every message.
       onNext: (_ctx, _id, _payload, _args, result) => {
+        if (result.data != null && estimateJsonChars(result.data, limits.responseMaxBytes) > limits.responseMaxBytes) {
+          return { data: null, errors: [responseTooLarge(limits.responseMaxBytes).toJSON()] };
+        }
         if (!("errors" in result) || !result.errors) return;
         return { ...result, errors: result.errors.map((e) => formatError(e instanceof GraphQLError ? e.toJSON() : e, e)) };
       },
@@ -106,11 +170,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const apollo = new ApolloServer<Context>({
     schema: options.schema,
     formatError,
-    introspection: true,
+    introspection: limits.introspection,
+    validationRules: queryLimitRules(limits, "apollo"),
+    parseOptions: { maxTokens: limits.maxTokens },
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals: it drains the runner before the server stops.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), drainWebSockets, ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      drainWebSockets,
+      ApolloServerPluginLandingPageDisabled(),
+      makeLimitsPlugin<Context>(limits.responseMaxBytes),
+    ],
   });
   await apollo.start();
 
@@ -118,7 +189,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   app.get("/healthz", (_req, res) => {
     res.json({ ok: true });
   });
-  app.use(GRAPHQL_PATH, express.json({ limit: "20mb" }), expressMiddleware(apollo, { context: async () => options.context() }));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: limits.requestMaxBytes }),
+    makeBodyErrorHandler(limits.requestMaxBytes),
+    expressMiddleware(apollo, { context: async () => options.context() }),
+  );
+  app.use(makeFallbackErrorHandler(options.logger));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

@@ -3,6 +3,7 @@ import { In } from "typeorm";
 import { Case, CaseValidationStatus } from "../../entities/case";
 import { LLM_AUTHOR, Rubric, RubricValidation, type RubricCriterion } from "../../entities/rubric";
 import { badInput, notFound } from "../errors";
+import { assertMaxChars, assertMaxJsonBytes } from "../limits/caps";
 import { assertAuthor, assertRubric, assertTranscript } from "./validation";
 
 export interface CaseInput {
@@ -86,8 +87,14 @@ export class CaseService {
 
   /** Creates the case, or updates the one with the same name (the existing tool's upsert). */
   async importCase(input: CaseInput): Promise<Case> {
+    assertMaxChars(input.name, "name", "nameChars");
     const name = input.name.trim();
     if (name === "") throw badInput("name must not be empty");
+    assertMaxJsonBytes(input.transcript, "transcript", "transcriptBytes");
+    assertMaxJsonBytes(input.limitedChart, "limitedChart", "chartBytes");
+    assertMaxJsonBytes(input.tags, "tags", "tagsBytes");
+    assertMaxChars(input.profile, "profile", "textChars");
+    assertMaxChars(input.batchIdentifier, "batchIdentifier", "nameChars");
     assertTranscript(input.transcript);
     const values = {
       name,
@@ -108,6 +115,9 @@ export class CaseService {
   }
 
   async addRubric(input: RubricInput): Promise<Rubric> {
+    assertMaxChars(input.comments, "comments", "textChars");
+    assertMaxChars(input.textLlmVendor, "textLlmVendor", "nameChars");
+    assertMaxChars(input.textLlmName, "textLlmName", "nameChars");
     await this.getOrThrow(input.caseId);
     assertAuthor(input.author);
     assertRubric(input.rubric);

@@ -6,6 +6,7 @@ import { ExperimentCase } from "../../entities/experiment-case";
 import { ExperimentModel } from "../../entities/experiment-model";
 import { ExperimentRun } from "../../entities/experiment-run";
 import { badInput, conflict, notFound } from "../errors";
+import { assertMaxChars, assertMaxItems, assertMaxValue } from "../limits/caps";
 import type { CaseService } from "./cases";
 import type { ModelService } from "./models";
 
@@ -65,6 +66,16 @@ function changedSettings(current: FixedSettings, wanted: FixedSettings): string[
 }
 
 function assertSettings(input: ExperimentInput): void {
+  assertMaxChars(input.name, "name", "nameChars");
+  assertMaxChars(input.hyperscribeVersion, "hyperscribeVersion", "nameChars");
+  assertMaxChars(input.generator, "generator", "nameChars");
+  assertMaxValue(input.noteReplications, "noteReplications", "noteReplications");
+  assertMaxValue(input.gradeReplications, "gradeReplications", "gradeReplications");
+  assertMaxItems(input.cycleTranscriptOverlaps, "cycleTranscriptOverlaps", "overlapsPerExperiment");
+  assertMaxItems(input.cycleTimes, "cycleTimes", "cycleTimesPerExperiment");
+  for (const words of [...input.cycleTranscriptOverlaps, ...(input.cycleTimes ?? [])]) {
+    assertMaxValue(words, "a value of cycleTranscriptOverlaps or cycleTimes", "overlapWords");
+  }
   if (input.name.trim() === "") throw badInput("name must not be empty");
   if (input.hyperscribeVersion.trim() === "")
     throw badInput("hyperscribeVersion must not be empty (e.g. the generator's commit hash)");
@@ -222,6 +233,7 @@ export class ExperimentService {
    * naming it and why, unless allowIneligible: such a case is kept but skipped by runs.
    */
   async addCases(experimentId: number, caseIds: number[], allowIneligible = false): Promise<Experiment> {
+    assertMaxItems(caseIds, "caseIds", "idsPerCall");
     const experiment = await this.getOrThrow(experimentId);
     const unique = [...new Set(caseIds)];
     if (unique.length === 0) throw badInput("caseIds must name at least one case");

@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import { Model } from "../../entities/model";
 import type { Vendor } from "../config";
 import { notFound } from "../errors";
+import { assertMaxChars } from "../limits/caps";
 import { registerSecret } from "../logger";
 import { assertBaseUrl, assertVendor } from "./validation";
 
@@ -51,6 +52,8 @@ export class ModelService {
 
   async create(input: ModelInput): Promise<Model> {
     const vendor = assertVendor(input.vendor);
+    assertMaxChars(input.model, "model", "nameChars");
+    assertMaxChars(input.apiKey, "apiKey", "apiKeyChars");
     assertBaseUrl(input.baseUrl);
     if (input.apiKey) registerSecret(input.apiKey);
     const saved = await this.models.save(
@@ -76,6 +79,7 @@ export class ModelService {
    */
   async setVendorApiKey(vendorName: string, apiKey: string): Promise<Model[]> {
     const vendor = assertVendor(vendorName);
+    assertMaxChars(apiKey, "apiKey", "apiKeyChars");
     registerSecret(apiKey);
     await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Model);

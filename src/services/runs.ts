@@ -6,6 +6,7 @@ import { RunStatus } from "../../entities/job-status";
 import { Score } from "../../entities/score";
 import type { LlmConfig } from "../config";
 import { badInput, conflict, notFound } from "../errors";
+import { capExceeded, CAPS } from "../limits/caps";
 import type { Logger } from "../logger";
 import { queryProgress } from "../runner/progress";
 import { RunConflictError, RunNotActiveError, type Runner } from "../runner/runner";
@@ -13,7 +14,8 @@ import type { Progress } from "../runner/types";
 import type { ExperimentService } from "./experiments";
 import type { ModelService } from "./models";
 import { makeBatchLoader, type BatchLoad } from "./batch-loader";
-import { buildRunPlan } from "./run-plan";
+import { buildRunPlan, MAX_RUBRICS_PER_NOTE } from "./run-plan";
+import type { RunPlan } from "../runner/plan";
 
 export interface StartRunInput {
   experimentId: number;
@@ -36,12 +38,23 @@ export interface ResultPage {
 const MAX_WORKERS = 256;
 const MAX_ATTEMPTS = 20;
 const MAX_PAGE = 500;
+const MAX_INT4 = 2_147_483_647;
+
+/** Notes and grades a plan makes at most: every note, and up to 2 rubrics × grade replications per note. */
+function plannedJobs(plan: RunPlan): number {
+  const { experiment } = plan;
+  const notes =
+    plan.cases.size * plan.combinations.length * experiment.cycleTranscriptOverlaps.length * experiment.noteReplications;
+  return notes * (1 + MAX_RUBRICS_PER_NOTE * experiment.gradeReplications);
+}
 
 /** Cursors are opaque to clients: the base64 of the result id. */
 export const encodeCursor = (id: number) => Buffer.from(`result:${id}`).toString("base64url");
 function decodeCursor(cursor: string): number {
-  const match = /^result:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!match) throw badInput(`Invalid cursor "${cursor}": pass the endCursor of a previous page`);
+  const match = /^result:(\d{1,10})$/.exec(Buffer.from(cursor, "base64url").toString());
+  // ids are Postgres int4: a larger number is no cursor we made (and would fail in the query)
+  if (!match || Number(match[1]) > MAX_INT4)
+    throw badInput(`Invalid cursor "${cursor.slice(0, 100)}": pass the endCursor of a previous page`);
   return Number(match[1]);
 }
 
@@ -63,6 +76,14 @@ export class RunService {
       throw badInput(`maxAttempts must be between 1 and ${MAX_ATTEMPTS}, received ${input.maxAttempts}`);
     }
     const plan = await buildRunPlan(this.db, this.models, this.llm, input.experimentId);
+    const jobs = plannedJobs(plan);
+    if (jobs > CAPS.jobsPerRun) {
+      throw capExceeded(
+        "jobsPerRun",
+        `This run would plan up to ${jobs.toLocaleString("en-US")} notes and grades, more than allowed: ` +
+          `use fewer cases, combinations, overlaps or replications`,
+      );
+    }
     try {
       return await this.runner.start(plan, input);
     } catch (error) {

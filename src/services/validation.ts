@@ -4,6 +4,7 @@
  */
 import { badInput } from "../errors";
 import { VENDORS, type Vendor } from "../config";
+import { assertMaxChars, assertMaxItems } from "../limits/caps";
 
 const MAX_SHOWN = 3;
 
@@ -46,6 +47,13 @@ export function assertTranscript(transcript: unknown): void {
 
 /** A rubric is a non-empty list of {criterion, weight > 0, sense positive|negative}. */
 export function assertRubric(rubric: unknown): void {
+  if (Array.isArray(rubric)) {
+    assertMaxItems(rubric, "rubric", "criteriaPerRubric");
+    rubric.forEach((item, i) => {
+      const criterion = (item as { criterion?: unknown } | null)?.criterion;
+      if (typeof criterion === "string") assertMaxChars(criterion, `rubric[${i}].criterion`, "criterionChars");
+    });
+  }
   const problems: string[] = [];
   if (!Array.isArray(rubric) || rubric.length === 0) {
     problems.push(`rubric must be a non-empty list of {criterion, weight, sense}, received ${describe(rubric)}`);
@@ -73,6 +81,7 @@ function summarise(title: string, problems: string[]): string {
 }
 
 export function assertVendor(vendor: string): Vendor {
+  assertMaxChars(vendor, "vendor", "nameChars");
   const found = VENDORS.find((v) => v === vendor);
   if (!found) throw badInput(`Unknown vendor "${vendor}": use one of ${VENDORS.join(", ")}`);
   return found;
@@ -80,6 +89,7 @@ export function assertVendor(vendor: string): Vendor {
 
 /** Authors are `llm` or a human reviewer's email address (what eligibility counts as human). */
 export function assertAuthor(author: string): void {
+  assertMaxChars(author, "author", "authorChars");
   if (author === "llm") return;
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(author)) {
     throw badInput(`Invalid author "${author}": use "llm" for a generated rubric or the reviewer's email address`);
@@ -88,6 +98,7 @@ export function assertAuthor(author: string): void {
 
 export function assertBaseUrl(baseUrl: string | null | undefined): void {
   if (baseUrl === null || baseUrl === undefined || baseUrl === "") return;
+  assertMaxChars(baseUrl, "baseUrl", "baseUrlChars");
   let url: URL;
   try {
     url = new URL(baseUrl);
