@@ -3,7 +3,7 @@ import { Column, Entity, JoinColumn, ManyToOne } from "typeorm";
 import { BaseRow } from "./base-row";
 import { numericToNumber } from "./columns";
 import { GeneratedNote } from "./generated-note";
-import { Rubric } from "./rubric";
+import { CriterionSense, Rubric } from "./rubric";
 
 @ObjectType()
 export class CriterionScore {
@@ -22,6 +22,18 @@ export class CriterionScore {
     description: "weight × satisfaction / 100; for a negative criterion −weight × (100 − satisfaction) / 100",
   })
   score!: number;
+  /*
+   * From the rubric the grade was made against: filled in by the GraphQL field resolvers, never
+   * stored in scoring_result (whose shape is the existing tool's).
+   */
+  @Field(() => String, { description: "The criterion's text, from the rubric" })
+  criterion?: string;
+
+  @Field(() => Float, { description: "The criterion's weight, from the rubric" })
+  weight?: number;
+
+  @Field(() => CriterionSense, { description: "positive or negative, from the rubric" })
+  sense?: CriterionSense;
 }
 
 /** A grade of a note against a rubric. */

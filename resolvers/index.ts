@@ -2,6 +2,7 @@ import { CaseResolver } from "./case.resolver";
 import { ExperimentModelResolver, ExperimentResolver } from "./experiment.resolver";
 import { ModelResolver } from "./model.resolver";
 import { ExperimentResultResolver, ExperimentResultScoreResolver, RunResolver } from "./run.resolver";
+import { StatisticsResolver } from "./statistics.resolver";
 
 export const RESOLVERS = [
   CaseResolver,
@@ -11,4 +12,5 @@ export const RESOLVERS = [
   RunResolver,
   ExperimentResultResolver,
   ExperimentResultScoreResolver,
+  StatisticsResolver,
 ] as const;

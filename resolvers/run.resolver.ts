@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscrip
 import { ExperimentResult } from "../entities/experiment-result";
 import { ExperimentResultScore } from "../entities/experiment-result-score";
 import { ExperimentRun } from "../entities/experiment-run";
+import { CriterionSense, Rubric } from "../entities/rubric";
 import { CriterionScore } from "../entities/score";
 import type { Context } from "../src/context";
 import { topics } from "../src/events/event-bus";
@@ -113,8 +114,25 @@ export class ExperimentResultScoreResolver {
     return grade.scoreId === null ? null : ((await loaders.score(grade.scoreId))?.overallScore ?? null);
   }
 
-  @FieldResolver(() => [CriterionScore], { description: "Per criterion: id, rationale, satisfaction, score; empty until graded" })
+  @FieldResolver(() => [CriterionScore], {
+    description:
+      "Per criterion: id, rationale, satisfaction, score, and the criterion's text, weight and sense; empty until graded",
+  })
   async criteria(@Root() grade: ExperimentResultScore, @Ctx() { loaders }: Context): Promise<CriterionScore[]> {
-    return grade.scoreId === null ? [] : ((await loaders.score(grade.scoreId))?.scoringResult ?? []);
+    const scoringResult = grade.scoreId === null ? [] : ((await loaders.score(grade.scoreId))?.scoringResult ?? []);
+    return withRubricCriteria(scoringResult, await loaders.rubric(grade.rubricId));
   }
+
+  @FieldResolver(() => [CriterionScore], { description: "Per-criterion grades, as in score.scoringResult; [] until graded" })
+  async scoringResult(@Root() grade: ExperimentResultScore, @Ctx() { loaders }: Context): Promise<CriterionScore[]> {
+    return withRubricCriteria(grade.scoringResult ?? [], await loaders.rubric(grade.rubricId));
+  }
+}
+
+/** Adds each criterion's text, weight and sense from the rubric (matched by position). */
+function withRubricCriteria(scores: CriterionScore[], rubric: Rubric | null): CriterionScore[] {
+  return scores.map((s) => {
+    const c = rubric?.rubric[s.id];
+    return { ...s, criterion: c?.criterion ?? "", weight: c?.weight ?? 0, sense: c?.sense ?? CriterionSense.positive };
+  });
 }

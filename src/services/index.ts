@@ -6,12 +6,14 @@ import { CaseService } from "./cases";
 import { ExperimentService } from "./experiments";
 import { ModelService } from "./models";
 import { RunService } from "./runs";
+import { StatisticsService } from "./statistics";
 
 export interface Services {
   cases: CaseService;
   models: ModelService;
   experiments: ExperimentService;
   runs: RunService;
+  statistics: StatisticsService;
 }
 
 export function makeServices(db: DataSource, runner: Runner, llm: LlmConfig, logger: Logger): Services {
@@ -19,5 +21,5 @@ export function makeServices(db: DataSource, runner: Runner, llm: LlmConfig, log
   const models = new ModelService(db);
   const experiments = new ExperimentService(db, cases, models);
   const runs = new RunService(db, runner, experiments, models, llm, logger);
-  return { cases, models, experiments, runs };
+  return { cases, models, experiments, runs, statistics: new StatisticsService(db) };
 }

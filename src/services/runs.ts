@@ -3,6 +3,7 @@ import { ExperimentResult } from "../../entities/experiment-result";
 import { ExperimentResultScore } from "../../entities/experiment-result-score";
 import { ExperimentRun } from "../../entities/experiment-run";
 import { RunStatus } from "../../entities/job-status";
+import { Rubric } from "../../entities/rubric";
 import { Score } from "../../entities/score";
 import type { LlmConfig } from "../config";
 import { badInput, conflict, notFound } from "../errors";
@@ -27,6 +28,7 @@ export interface StartRunInput {
 export interface RunLoaders {
   gradesOf: BatchLoad<number, ExperimentResultScore[]>;
   score: BatchLoad<number, Score | null>;
+  rubric: BatchLoad<number, Rubric | null>;
 }
 
 export interface ResultPage {
@@ -195,6 +197,10 @@ export class RunService {
       score: makeBatchLoader(async (scoreIds: number[]) => {
         const scores = await this.db.getRepository(Score).findBy({ id: In(scoreIds) });
         return new Map(scores.map((score) => [score.id, score]));
+      }, null),
+      rubric: makeBatchLoader(async (rubricIds: number[]) => {
+        const rubrics = await this.db.getRepository(Rubric).findBy({ id: In(rubricIds) });
+        return new Map(rubrics.map((rubric) => [rubric.id, rubric]));
       }, null),
     };
   }
