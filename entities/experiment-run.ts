@@ -52,9 +52,6 @@ export class ExperimentRun extends BaseRow {
   @Column({ name: "heartbeat_at", type: "timestamptz", nullable: true })
   heartbeatAt!: Date | null;
 
-  @Column({ name: "owner_id", type: "text", nullable: true })
-  ownerId!: string | null;
-
   @Field(() => GraphQLJSON, { description: "Cases not run, each with the reason: [{caseId, caseName, reason}]" })
   @Column({ name: "skipped_cases", type: "jsonb", default: [] })
   skippedCases!: SkippedCase[];

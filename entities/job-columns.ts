@@ -29,9 +29,15 @@ export abstract class JobColumns extends BaseRow {
   @Column({ type: "jsonb", default: [] })
   errors!: AttemptError[];
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Attempts that reached an outcome (failed or succeeded), over the job's life" })
   @Column({ type: "int", default: 0 })
   attempts!: number;
+
+  @Field(() => Int, {
+    description: "Failed attempts counted against maxAttempts (across runs; retryFailed starts a fresh budget)",
+  })
+  @Column({ name: "failed_attempts", type: "int", default: 0 })
+  failedAttempts!: number;
 
   @Field(() => Int, { nullable: true, description: "The run that last worked on this job" })
   @Column({ name: "run_id", type: "int", nullable: true })
@@ -49,9 +55,13 @@ export abstract class JobColumns extends BaseRow {
   @Column({ name: "duration_ms", type: "int", nullable: true })
   durationMs!: number | null;
 
-  /** While running: when the worker's claim runs out if its process dies. */
+  /** While running: until when the claim holds without a heartbeat; the reaper plans the job again after. */
   @Column({ name: "lease_expires_at", type: "timestamptz", nullable: true })
   leaseExpiresAt!: Date | null;
+
+  /** While running: the process that claimed the job; its writes check it. */
+  @Column({ name: "owner_id", type: "text", nullable: true })
+  ownerId!: string | null;
 
   @Field(() => Int)
   @Column({ name: "input_tokens", type: "int", default: 0 })

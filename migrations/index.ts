@@ -3,6 +3,7 @@ import { RunPlanning1764210000000 } from "./1764210000000-run-planning";
 import { ClaimOrderIndexes1764220000000 } from "./1764220000000-claim-order-indexes";
 import { SatisfactionScale1795794004757 } from "./1795794004757-satisfaction-scale";
 import { GeneratorProvenance1795794078475 } from "./1795794078475-generator-provenance";
+import { JobOwnership1795794095449 } from "./1795794095449-job-ownership";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ClaimOrderIndexes1764220000000,
   SatisfactionScale1795794004757,
   GeneratorProvenance1795794078475,
+  JobOwnership1795794095449,
 ];

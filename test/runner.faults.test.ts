@@ -155,6 +155,33 @@ describe("failures at a fixed rate", () => {
     ).toBe(4);
   });
 
+  test("maxAttempts is a budget for the job's life: 2 failed attempts before a crash leave 1 after the restart", async () => {
+    const seeded = await seedExperiment(t, fake, { name: "budget", cases: 1, noteReplications: 2 });
+    fake.addFault({ match: { model: "gen-openai" }, fault: "500" });
+    const first = await startRun(t, seeded.experimentId, "workers: 2, maxAttempts: 2");
+    expect(await waitForRunEnd(t, first.id)).toBe("finished");
+    // What a crash during the third attempt leaves: the jobs running, held by a dead process whose lease ran out.
+    await t.app.db.query(
+      `UPDATE experiment_result SET status = 'running', failed = NULL, owner_id = 'dead-process', lease_expires_at = now() - interval '1 minute'
+       WHERE experiment_id = $1`,
+      [seeded.experimentId],
+    );
+    const before = fake.requestCount({ model: "gen-openai" });
+    const resumed = await startRun(t, seeded.experimentId, "workers: 2, maxAttempts: 3");
+    expect(await waitForRunEnd(t, resumed.id)).toBe("finished");
+    expect(fake.requestCount({ model: "gen-openai" }) - before).toBe(2); // one attempt each, not three
+    const rows = await notes(seeded.experimentId);
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ["failed", 3],
+      ["failed", 3],
+    ]);
+    const [{ n }] = await t.app.db.query(
+      `SELECT max(failed_attempts)::int AS n FROM experiment_result WHERE experiment_id = $1`,
+      [seeded.experimentId],
+    );
+    expect(n).toBe(3);
+  });
+
   test("no API key reaches a stored error, a response or a log line, even with a vendor refusing the key", async () => {
     const seeded = await seedExperiment(t, fake, { name: "auth-fails", cases: 1 });
     fake.addFault({ match: { model: "gen-openai" }, fault: "401" });

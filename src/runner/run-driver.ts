@@ -1,429 +1,469 @@
 /**
- * Drives one run: two pools (notes, grades) of `workers` jobs each, fed by claims from the database.
+ * Drives one run in this process: a note pool and a grade pool of `workers` jobs each, fed by claims
+ * from the job store, each job worked by one loop (`runJob`) over its kind's strategy.
  *
- * A pool is refilled whenever it has free slots: the driver claims as many planned jobs as there are
- * free slots, so a claimed (running) job is one that a worker is on. A note that succeeds plans its
- * grade jobs in the same statement that stores it, and pokes the grade pool, so grading starts while
- * other notes are still being written (pipelined). The run is over when neither pool has work, no
- * claim is in flight, and the database has no unfinished job left for the experiment.
+ * The driver is always in exactly one of these modes:
  *
- * Stopping: `cancel()` and `interrupt()` stop the claims and abort the AbortSignal that every LLM
- * call holds; an aborted job goes back to planned and counts no attempt. `drain(graceMs)` first lets
- * the calls in flight finish for up to graceMs.
+ * - starting: built, `drive()` not called yet.
+ * - dispatching: every pool with free slots whose claim is `ready` claims that many planned jobs and
+ *   starts them. When both pools are idle (no job in flight) and their last claims came back short
+ *   (`exhausted`), the driver goes settling.
+ * - settling: it returns expired leases (a dead process's jobs) to planned and counts the
+ *   experiment's unfinished jobs. None left: settled, `finished`. Some planned, or a pool was poked
+ *   meanwhile: dispatching. Only running ones (another process holds them): waiting.
+ * - waiting: every unfinished job is another process's; after `pollMs` (or at once on a poke) it
+ *   goes dispatching again.
+ * - draining: a stop was asked (cancel, shutdown, a failure, or a strategy's StopRunError). No more
+ *   claims; jobs a claim in flight brings back go straight back to planned; calls in flight are
+ *   aborted at once, or after the stop's grace period. Once no claim and no job is in flight:
+ *   settled, with the stop's status.
+ * - settled: the outcome is decided and `drive()` resolves with it. Final.
+ *
+ * A pool's claim is one of: ready (may claim when it has free slots), claiming, claiming_outdated
+ * (a claim in flight started before more jobs of its kind were planned, so a short answer does not
+ * mean there are none), exhausted (the last claim found fewer jobs than it asked for; a job ending
+ * or a poke makes the pool ready again).
+ *
+ * Every transition is in `advance()` or in the handlers that call it (a claim came back, a count came
+ * back, a stop); no handler waits for another in a loop, so a stop while a claim is in flight settles
+ * when that claim comes back, not before.
  */
 import { setMaxListeners } from "node:events";
-import PQueue from "p-queue";
-import type { DataSource } from "typeorm";
 import type { ExperimentResult } from "../../entities/experiment-result";
 import type { ExperimentResultScore } from "../../entities/experiment-result-score";
 import type { AttemptError } from "../../entities/job-columns";
 import { RunStatus } from "../../entities/job-status";
-import type { LlmConfig } from "../config";
 import type { EventBus } from "../events/event-bus";
 import { topics } from "../events/event-bus";
-import { generateNote, gradeNote, LlmError, type LlmClients, type Usage } from "../llm";
+import { LlmError } from "../llm";
 import type { Logger } from "../logger";
-import type { RunOptions, RunPlan } from "./plan";
+import type { JobStrategies, JobStrategy } from "./job-strategy";
+import type { JobRow, JobStore, UnfinishedJobs } from "./job-store";
+import type { RunOptions } from "./plan";
 import { ProgressTracker } from "./progress-tracker";
-import {
-  claimGradeJobs,
-  claimNoteJobs,
-  completeGradeJob,
-  completeNoteJob,
-  countUnfinishedJobs,
-  failJob,
-  recordFailedAttempt,
-  releaseJobs,
-  type GradeJob,
-} from "./sql";
-import type { JobEventType, JobKind, Progress, RunEvent } from "./types";
+import type { DriveOutcome, EndStatus, JobEventType, JobKind, JobOfKind, Progress, RunEvent } from "./types";
+import { JOB_KINDS, unreachable } from "./types";
+
+/** Thrown by a strategy's attempt to stop the whole run (e.g. a refused API key): the attempt does not count. */
+export class StopRunError extends Error {
+  constructor(
+    readonly status: EndStatus,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface DriverDeps {
-  db: DataSource;
-  llm: LlmClients;
-  llmConfig: LlmConfig;
+  store: JobStore;
+  strategies: JobStrategies;
   bus: EventBus;
   logger: Logger;
-  leaseMs: number;
+  /** How often the driver extends its jobs' leases. */
+  heartbeatMs: number;
+  /** How long the driver waits before looking again when other processes hold every unfinished job. */
+  pollMs: number;
   /** Called on every state change so that throttled progress subscribers know to refresh. */
   onChange: (experimentId: number) => void;
 }
 
-/** How a run's driving ended; the runner writes it as the run's status. */
-export type DriveOutcome = RunStatus.finished | RunStatus.cancelled | RunStatus.interrupted | RunStatus.failed;
+type ClaimState = "ready" | "claiming" | "claiming_outdated" | "exhausted";
 
-type StopReason = "cancel" | "interrupt";
+interface Pool {
+  claim: ClaimState;
+  /** Jobs started and not yet ended (or being handed back), i.e. slots taken. */
+  busy: number;
+}
+
+type Mode =
+  | { name: "starting" }
+  | { name: "dispatching" }
+  | { name: "settling" }
+  | { name: "waiting"; timer: NodeJS.Timeout }
+  | { name: "draining"; outcome: DriveOutcome; graceTimer: NodeJS.Timeout | undefined }
+  | { name: "settled"; outcome: DriveOutcome };
+
+export type ModeName = Mode["name"];
 
 function describeError(error: unknown): { kind: string; message: string } {
   if (error instanceof LlmError) return { kind: error.kind, message: error.message };
   return { kind: "internal", message: error instanceof Error ? error.message : String(error) };
 }
 
-function usageOf(error: unknown): Usage | undefined {
-  return error instanceof LlmError ? error.usage : undefined;
-}
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export class RunDriver {
-  private readonly pools: Record<JobKind, PQueue>;
-  private readonly claiming: Record<JobKind, boolean> = { note: false, grade: false };
-  /** The last claim found nothing; reset when new work may have appeared. */
-  private readonly exhausted: Record<JobKind, boolean> = { note: false, grade: false };
+  private mode: Mode = { name: "starting" };
+  private readonly pools: Record<JobKind, Pool> = {
+    note: { claim: "ready", busy: 0 },
+    grade: { claim: "ready", busy: 0 },
+  };
   private readonly abort = new AbortController();
-  private stopReason: StopReason | undefined;
-  private fatal: Error | undefined;
-  private checkingDone = false;
+  private readonly tracker: ProgressTracker;
+  private heartbeat: NodeJS.Timeout | undefined;
   private settle!: (outcome: DriveOutcome) => void;
   private readonly outcome: Promise<DriveOutcome>;
-  private readonly tracker: ProgressTracker;
-  private settled = false;
 
   constructor(
     private readonly deps: DriverDeps,
-    private readonly plan: RunPlan,
+    readonly experimentId: number,
     readonly runId: number,
     private readonly options: RunOptions,
     initialProgress: Progress,
     startedAt: number,
   ) {
-    this.pools = {
-      note: new PQueue({ concurrency: options.workers }),
-      grade: new PQueue({ concurrency: options.workers }),
-    };
     this.tracker = new ProgressTracker(initialProgress, startedAt);
     // Every call in flight listens on the run's signal: with many workers that is many listeners.
     setMaxListeners(0, this.abort.signal);
     this.outcome = new Promise((resolve) => (this.settle = resolve));
-    // A job that ends frees a slot: refill it, and see whether the run is over.
-    for (const kind of ["note", "grade"] as const) {
-      this.pools[kind].on("next", () => {
-        this.fill(kind);
-        void this.maybeSettle();
-      });
-    }
   }
 
-  get experimentId(): number {
-    return this.plan.experiment.id;
+  /** The current mode's name (for tests and logs). */
+  get modeName(): ModeName {
+    return this.mode.name;
   }
 
   progress(): Progress {
     return this.tracker.snapshot();
   }
 
-  /** Starts the pools; resolves with how the run ended. */
+  /** Starts the pools; resolves with how the run ended here. */
   drive(): Promise<DriveOutcome> {
-    this.fill("note");
-    this.fill("grade");
+    if (this.mode.name === "starting") {
+      this.mode = { name: "dispatching" };
+      this.heartbeat = setInterval(() => void this.beat(), this.deps.heartbeatMs);
+      this.heartbeat.unref();
+      this.advance();
+    }
     return this.outcome;
   }
 
   cancel(): void {
-    this.stop("cancel");
+    this.stop(RunStatus.cancelled, null);
   }
 
-  interrupt(): void {
-    this.stop("interrupt");
-  }
-
-  /** Stops claiming, lets calls in flight finish for up to graceMs, then aborts the rest. */
-  async drain(graceMs: number): Promise<DriveOutcome> {
-    this.stopReason ??= "interrupt";
-    const idle = Promise.all([this.pools.note.onIdle(), this.pools.grade.onIdle()]);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([idle, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
-    clearTimeout(timer);
-    this.stop("interrupt");
+  /** Stops claiming, lets calls in flight finish for up to graceMs, then aborts the rest; the run is left interrupted. */
+  drain(graceMs: number): Promise<DriveOutcome> {
+    this.stop(RunStatus.interrupted, "the server shut down", graceMs);
     return this.outcome;
   }
 
-  private stop(reason: StopReason): void {
-    this.stopReason ??= reason;
-    if (!this.abort.signal.aborted) this.abort.abort(new Error(`run ${this.runId} ${reason}ed`));
-    this.pools.note.clear();
-    this.pools.grade.clear();
-    void this.maybeSettle();
+  /**
+   * Stops the run with a status and a reason (recorded as the run's error): no more claims, calls
+   * in flight aborted now or after graceMs. The first stop decides the status; a later one may only
+   * cut the grace short.
+   */
+  stop(status: EndStatus, error: string | null, graceMs = 0): void {
+    switch (this.mode.name) {
+      case "settled":
+        return;
+      case "draining":
+        if (graceMs === 0) this.abortCalls();
+        return;
+      case "waiting":
+        clearTimeout(this.mode.timer);
+        break;
+      case "starting":
+      case "dispatching":
+      case "settling":
+        break;
+      default:
+        unreachable(this.mode);
+    }
+    const graceTimer = graceMs > 0 ? setTimeout(() => this.abortCalls(), graceMs) : undefined;
+    this.mode = { name: "draining", outcome: { status, error }, graceTimer };
+    if (graceMs === 0) this.abortCalls();
+    this.advance();
   }
 
-  private freeSlots(kind: JobKind): number {
+  /** New jobs of this kind may have been planned: its pool claims again. */
+  poke(kind: JobKind): void {
     const pool = this.pools[kind];
-    return this.options.workers - pool.pending - pool.size;
+    if (pool.claim === "exhausted") pool.claim = "ready";
+    else if (pool.claim === "claiming") pool.claim = "claiming_outdated";
+    if (this.mode.name === "waiting") {
+      clearTimeout(this.mode.timer);
+      this.mode = { name: "dispatching" };
+    }
+    this.advance();
   }
 
-  /** Claims as many planned jobs as the pool has free slots, and queues them. */
-  private fill(kind: JobKind): void {
-    if (this.stopReason || this.fatal || this.claiming[kind]) return;
-    const free = this.freeSlots(kind);
-    if (free <= 0) return;
-    this.claiming[kind] = true;
-    const claim =
-      kind === "note"
-        ? claimNoteJobs(this.deps.db, this.experimentId, this.runId, free, this.deps.leaseMs)
-        : claimGradeJobs(this.deps.db, this.experimentId, this.runId, free, this.deps.leaseMs);
-    claim.then(
-      (jobs) => {
-        this.claiming[kind] = false;
-        this.exhausted[kind] = jobs.length === 0;
-        if (jobs.length > 0) {
-          this.tracker.claimed(kind, jobs.length);
-          for (const job of jobs) {
-            if (kind === "note") this.emit("note", "queued", job.id, job as ExperimentResult, null);
-            else this.emit("grade", "queued", (job as GradeJob).experimentResultId, null, job as GradeJob);
-            void this.pools[kind].add(() =>
-              kind === "note" ? this.runNote(job as ExperimentResult) : this.runGrade(job as GradeJob),
-            );
-          }
-          this.deps.onChange(this.experimentId);
+  /** The one place that moves the driver on from the current mode. */
+  private advance(): void {
+    const mode = this.mode;
+    switch (mode.name) {
+      case "starting":
+      case "settling":
+      case "waiting":
+      case "settled":
+        return;
+      case "dispatching": {
+        for (const kind of JOB_KINDS) {
+          const pool = this.pools[kind];
+          const free = this.options.workers - pool.busy;
+          if (pool.claim === "ready" && free > 0) this.claim(kind, free);
         }
-        if (this.stopReason) void this.releaseUnstarted(kind, jobs);
-        else if (jobs.length === free) this.fill(kind);
-        void this.maybeSettle();
-      },
-      (error) => {
-        this.claiming[kind] = false;
-        this.failRun(error);
-      },
+        if (JOB_KINDS.every((k) => this.pools[k].claim === "exhausted" && this.pools[k].busy === 0)) {
+          this.mode = { name: "settling" };
+          void this.count();
+        }
+        return;
+      }
+      case "draining": {
+        const idle = JOB_KINDS.every((k) => this.pools[k].busy === 0 && !this.claimInFlight(k));
+        if (!idle) return;
+        clearTimeout(mode.graceTimer);
+        this.finish(mode.outcome);
+        return;
+      }
+      default:
+        unreachable(mode);
+    }
+  }
+
+  private claimInFlight(kind: JobKind): boolean {
+    const { claim } = this.pools[kind];
+    return claim === "claiming" || claim === "claiming_outdated";
+  }
+
+  private finish(outcome: DriveOutcome): void {
+    this.mode = { name: "settled", outcome };
+    clearInterval(this.heartbeat);
+    this.abortCalls();
+    this.settle(outcome);
+  }
+
+  private abortCalls(): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new Error(`run ${this.runId} stopped`));
+  }
+
+  private claim(kind: JobKind, free: number): void {
+    this.pools[kind].claim = "claiming";
+    this.deps.store.claim(kind, this.experimentId, this.runId, free).then(
+      (jobs) => this.onClaimed(kind, jobs, free),
+      (error) => this.onStoreError(error, kind),
     );
   }
 
-  /** Jobs claimed while a stop arrived: back to planned. */
-  private async releaseUnstarted(kind: JobKind, jobs: { id: number }[]): Promise<void> {
-    if (jobs.length === 0) return;
-    const released = await releaseJobs(
-      this.deps.db,
-      kind,
-      this.runId,
-      jobs.map((j) => j.id),
-    ).catch(() => 0);
+  private onClaimed<K extends JobKind>(kind: K, jobs: JobOfKind[K][], asked: number): void {
+    const pool = this.pools[kind];
+    pool.claim = jobs.length < asked && pool.claim !== "claiming_outdated" ? "exhausted" : "ready";
+    if (jobs.length > 0) {
+      this.tracker.claimed(kind, jobs.length);
+      pool.busy += jobs.length;
+      if (this.mode.name === "draining" || this.mode.name === "settled") {
+        void this.handBack(kind, jobs);
+      } else {
+        for (const job of jobs) {
+          this.emit(kind, "queued", job, null);
+          void this.runJob(kind, job);
+        }
+      }
+    }
+    this.advance();
+  }
+
+  /** Jobs a claim brought back after a stop: planned again, unstarted. */
+  private async handBack<K extends JobKind>(kind: K, jobs: JobOfKind[K][]): Promise<void> {
+    try {
+      const released = await this.deps.store.release(
+        kind,
+        this.runId,
+        jobs.map((j) => j.id),
+        null,
+      );
+      this.tracker.released(kind, released);
+    } catch (error) {
+      this.deps.logger.warn(`run ${this.runId}: could not hand back ${jobs.length} ${kind} job(s): ${messageOf(error)}`);
+    } finally {
+      this.pools[kind].busy -= jobs.length;
+      this.advance();
+    }
+  }
+
+  private onStoreError(error: unknown, kind?: JobKind): void {
+    if (kind && this.claimInFlight(kind)) this.pools[kind].claim = "ready";
+    if (this.mode.name !== "draining" && this.mode.name !== "settled")
+      this.deps.logger.error(`run ${this.runId} stopped on a database error`, error);
+    this.stop(RunStatus.failed, `database error: ${messageOf(error)}`);
+  }
+
+  private async count(): Promise<void> {
+    let unfinished: UnfinishedJobs;
+    try {
+      const reaped = await this.deps.store.reap(this.experimentId);
+      if (reaped > 0)
+        this.deps.logger.info(`run ${this.runId}: ${reaped} job(s) of a process that stopped answering planned again`);
+      unfinished = await this.deps.store.countUnfinished(this.experimentId);
+    } catch (error) {
+      this.onStoreError(error);
+      return;
+    }
+    if (this.mode.name !== "settling") return; // a stop came meanwhile
+    if (unfinished.planned === 0 && unfinished.running === 0) {
+      this.finish({ status: RunStatus.finished, error: null });
+      return;
+    }
+    const poked = JOB_KINDS.some((k) => this.pools[k].claim === "ready");
+    if (unfinished.planned > 0 || poked) {
+      this.dispatchAgain();
+    } else {
+      const timer = setTimeout(() => {
+        if (this.mode.name === "waiting") this.dispatchAgain();
+      }, this.deps.pollMs);
+      this.mode = { name: "waiting", timer };
+    }
+  }
+
+  private dispatchAgain(): void {
+    for (const kind of JOB_KINDS) if (this.pools[kind].claim === "exhausted") this.pools[kind].claim = "ready";
+    this.mode = { name: "dispatching" };
+    this.advance();
+  }
+
+  /** One job, attempt after attempt until it succeeds, its budget is used up, or the run stops. */
+  private async runJob<K extends JobKind>(kind: K, job: JobOfKind[K]): Promise<void> {
+    const strategy = this.deps.strategies[kind] as JobStrategy<K>;
+    const { store } = this.deps;
+    const startedAt = Date.now();
+    try {
+      for (let attempt = job.failedAttempts + 1, first = true; ; attempt++, first = false) {
+        if (this.abort.signal.aborted) return await this.releaseCutShort(kind, job, attempt, "the run stopped");
+        const exhausted = attempt > this.options.maxAttempts;
+        let outcome;
+        if (!exhausted) {
+          this.emit(kind, first ? "started" : "retrying", job, null, attempt);
+          try {
+            outcome = await strategy.attempt(job, this.abort.signal, startedAt);
+          } catch (error) {
+            if (error instanceof StopRunError) {
+              this.stop(error.status, error.message);
+              return await this.releaseCutShort(kind, job, attempt, error.message);
+            }
+            if (this.abort.signal.aborted) return await this.releaseCutShort(kind, job, attempt, "the run stopped");
+            const final = attempt >= this.options.maxAttempts;
+            if (!(await this.recordFailure(kind, job, attempt, error, final, startedAt))) return;
+            if (final) return;
+            continue;
+          }
+        } else {
+          // Earlier runs used the whole budget (maxAttempts is lower now): the job ends failed, no call made.
+          const message = `no attempt left: ${job.failedAttempts} failed attempt(s) already, maxAttempts is ${this.options.maxAttempts}`;
+          await this.recordFailure(kind, job, attempt, new Error(message), true, startedAt, false);
+          return;
+        }
+        const done = await store.complete(kind, job.id, this.runId, outcome);
+        if (!done) return this.lost(kind, job);
+        this.tracker.spent(outcome.inputTokens, outcome.outputTokens, outcome.costUsd);
+        this.tracker.succeeded(kind);
+        const { row, planned } = strategy.completed(done);
+        this.emit(kind, "succeeded", job, row, attempt);
+        if (planned) this.poke(planned);
+        return;
+      }
+    } catch (error) {
+      this.onStoreError(error);
+    } finally {
+      const pool = this.pools[kind];
+      pool.busy -= 1;
+      if (pool.claim === "exhausted") pool.claim = "ready";
+      this.advance();
+    }
+  }
+
+  /**
+   * Keeps a failed attempt (error and spend on the row, counted against the budget); `final` ends the
+   * job failed. False when the job is no longer ours. Database errors propagate.
+   */
+  private async recordFailure<K extends JobKind>(
+    kind: K,
+    job: JobOfKind[K],
+    attempt: number,
+    error: unknown,
+    final: boolean,
+    startedAt: number,
+    counted = true,
+  ): Promise<boolean> {
+    const { kind: errorKind, message } = describeError(error);
+    const usage = error instanceof LlmError ? error.usage : undefined;
+    const spend = { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0, costUsd: usage?.costUsd ?? 0 };
+    const attemptError: AttemptError = {
+      attempt: counted ? attempt : attempt - 1,
+      at: new Date().toISOString(),
+      kind: errorKind,
+      message,
+    };
+    const row = await this.deps.store.fail(kind, job.id, this.runId, {
+      error: attemptError,
+      spend,
+      final,
+      durationMs: Date.now() - startedAt,
+      counted,
+    });
+    if (!row) {
+      this.lost(kind, job);
+      return false;
+    }
+    this.tracker.spent(spend.inputTokens, spend.outputTokens, spend.costUsd);
+    if (!final) {
+      this.deps.logger.debug(`${kind} job ${job.id} attempt ${attempt} failed (${errorKind}): ${message}`);
+      return true;
+    }
+    this.tracker.failed(kind, (this.deps.strategies[kind] as JobStrategy<K>).gradesLostOnFailure(job));
+    this.emit(kind, "failed", job, row, attempt, message);
+    return true;
+  }
+
+  /** The attempt under way was cut short: the job goes back to planned, the attempt recorded but not counted. */
+  private async releaseCutShort<K extends JobKind>(kind: K, job: JobOfKind[K], attempt: number, why: string): Promise<void> {
+    const cutShort: AttemptError = { attempt, at: new Date().toISOString(), kind: "interrupted", message: `cut short: ${why}` };
+    const released = await this.deps.store.release(kind, this.runId, [job.id], cutShort);
     this.tracker.released(kind, released);
   }
 
-  private async runNote(job: ExperimentResult): Promise<void> {
-    if (this.stopReason) return this.release("note", job.id);
-    const kase = this.plan.cases.get(job.caseId);
-    const combination = this.plan.combinations.find((c) => c.id === job.experimentModelId);
-    const started = Date.now();
-    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
-      this.emit("note", attempt === 1 ? "started" : "retrying", job.id, job, null, attempt);
-      try {
-        if (!kase || !combination)
-          throw new Error(`case ${job.caseId} or combination ${job.experimentModelId} is no longer part of the experiment`);
-        const result = await generateNote(this.deps.llm, {
-          transcript: kase.transcript,
-          limitedChart: kase.limitedChart,
-          overlapWords: job.cycleTranscriptOverlap,
-          model: combination.generator,
-          signal: this.abort.signal,
-        });
-        const written = await completeNoteJob(this.deps.db, job.id, this.runId, {
-          noteJson: result.note,
-          hyperscribeVersion: this.plan.experiment.hyperscribeVersion,
-          promptVersion: result.promptVersion,
-          generatorName: "builtin",
-          generatorKind: "builtin",
-          generatorCommit: "",
-          artifacts: {
-            stagedQuestionnaires: {},
-            transcript2instructions: {},
-            instruction2parameters: {},
-            parameters2command: {},
-          },
-          cycleCount: result.cycles,
-          overlap: job.cycleTranscriptOverlap,
-          vendor: result.usage.vendor,
-          modelName: result.usage.model,
-          durationMs: Date.now() - started,
-          inputTokens: result.usage.inputTokens,
-          outputTokens: result.usage.outputTokens,
-          costUsd: result.usage.costUsd,
-          rubricIds: kase.rubricIds,
-          gradeReplications: this.plan.experiment.gradeReplications,
-          graderVendor: combination.grader.vendor,
-          graderModelName: combination.graderName,
-        });
-        if (!written) return; // no longer this run's job: someone else owns its outcome
-        this.tracker.spent(result.usage.inputTokens, result.usage.outputTokens, result.usage.costUsd);
-        this.tracker.succeeded("note");
-        this.emit("note", "succeeded", job.id, written.result, null, attempt);
-        if (written.newGrades > 0) this.exhausted.grade = false;
-        this.fill("grade");
-        return;
-      } catch (error) {
-        if (this.abort.signal.aborted) return this.release("note", job.id);
-        const last = attempt === this.options.maxAttempts;
-        if (!(await this.recordFailure("note", job, attempt, error, last, started, job.plannedGrades))) return;
-        if (last) return;
-      }
-    }
+  /** A write matched nothing: the job was reaped or released meanwhile and is someone else's now. */
+  private lost(kind: JobKind, job: { id: number }): void {
+    this.deps.logger.warn(
+      `run ${this.runId}: ${kind} job ${job.id} is no longer ours (its lease ran out); its outcome was dropped`,
+    );
+    this.tracker.released(kind, 1);
   }
 
-  private async runGrade(job: GradeJob): Promise<void> {
-    if (this.stopReason) return this.release("grade", job.id);
-    const rubric = this.plan.rubrics.get(job.rubricId);
-    const combination = this.plan.combinations.find((c) => c.id === job.noteExperimentModelId);
-    const started = Date.now();
-    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
-      this.emit("grade", attempt === 1 ? "started" : "retrying", job.experimentResultId, null, job, attempt);
-      try {
-        if (!rubric || !combination)
-          throw new Error(`rubric ${job.rubricId} or the note's combination is no longer part of the experiment`);
-        const result = await gradeNote(this.deps.llm, {
-          rubric,
-          note: job.noteJson,
-          model: combination.grader,
-          signal: this.abort.signal,
-        });
-        const written = await completeGradeJob(this.deps.db, job.id, this.runId, {
-          rubricId: job.rubricId,
-          generatedNoteId: job.generatedNoteId,
-          scoringResult: result.scoringResult,
-          overallScore: result.overallScore,
-          vendor: result.usage.vendor,
-          modelName: result.usage.model,
-          temperature: result.temperature,
-          promptVersion: result.promptVersion,
-          durationMs: Date.now() - started,
-          inputTokens: result.usage.inputTokens,
-          outputTokens: result.usage.outputTokens,
-          costUsd: result.usage.costUsd,
-        });
-        if (!written) return;
-        this.tracker.spent(result.usage.inputTokens, result.usage.outputTokens, result.usage.costUsd);
-        this.tracker.succeeded("grade");
-        this.emit("grade", "succeeded", job.experimentResultId, null, written, attempt);
-        this.fill("grade");
-        return;
-      } catch (error) {
-        if (this.abort.signal.aborted) return this.release("grade", job.id);
-        const last = attempt === this.options.maxAttempts;
-        if (!(await this.recordFailure("grade", job, attempt, error, last, started))) return;
-        if (last) return;
-      }
-    }
-  }
-
-  /** Keeps the attempt's error; on the last attempt marks the job failed. False when the job is no longer ours. */
-  private async recordFailure(
-    kind: JobKind,
-    job: ExperimentResult | GradeJob,
-    attempt: number,
-    error: unknown,
-    last: boolean,
-    started: number,
-    plannedGrades = 0,
-  ): Promise<boolean> {
-    const { kind: errorKind, message } = describeError(error);
-    const usage = usageOf(error);
-    const spend = { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0, costUsd: usage?.costUsd ?? 0 };
-    const attemptError: AttemptError = { attempt, at: new Date().toISOString(), kind: errorKind, message };
+  private async beat(): Promise<void> {
     try {
-      await recordFailedAttempt(this.deps.db, kind, job.id, this.runId, attemptError, spend);
-      this.tracker.spent(spend.inputTokens, spend.outputTokens, spend.costUsd);
-      if (!last) {
-        this.deps.logger.debug(`${kind} job ${job.id} attempt ${attempt} failed (${errorKind}): ${message}`);
-        return true;
-      }
-      const failed = await failJob<ExperimentResult & ExperimentResultScore>(
-        this.deps.db,
-        kind,
-        job.id,
-        this.runId,
-        Date.now() - started,
-      );
-      if (!failed) return false;
-      this.tracker.failed(kind, plannedGrades);
-      const resultId = kind === "note" ? job.id : (job as GradeJob).experimentResultId;
-      this.emit(kind, "failed", resultId, kind === "note" ? failed : null, kind === "grade" ? failed : null, attempt, message);
-      this.fill(kind);
-      return true;
-    } catch (dbError) {
-      this.failRun(dbError);
-      return false;
-    }
-  }
-
-  private async release(kind: JobKind, jobId: number): Promise<void> {
-    try {
-      const released = await releaseJobs(this.deps.db, kind, this.runId, [jobId]);
-      this.tracker.released(kind, released);
+      await this.deps.store.heartbeat(this.runId);
     } catch (error) {
-      this.deps.logger.warn(`could not release ${kind} job ${jobId}: ${(error as Error).message}`);
+      this.deps.logger.warn(`run ${this.runId}: heartbeat failed: ${messageOf(error)}`);
     }
   }
 
-  private emit(
-    kind: JobKind,
+  private emit<K extends JobKind>(
+    kind: K,
     type: JobEventType,
-    resultId: number,
-    result: ExperimentResult | null,
-    grade: ExperimentResultScore | null,
+    job: JobOfKind[K],
+    row: JobRow | null,
     attempt: number | null = null,
     error: string | null = null,
   ): void {
     this.deps.onChange(this.experimentId);
     const topic = topics.experimentEvents(this.experimentId);
     if (this.deps.bus.listenerCount(topic) === 0) return;
+    const strategy = this.deps.strategies[kind] as JobStrategy<K>;
+    const note = kind === "note" ? ((row ?? job) as ExperimentResult) : null;
+    const grade = kind === "grade" ? ((row ?? job) as ExperimentResultScore) : null;
     const event: RunEvent & { result: ExperimentResult | null; grade: ExperimentResultScore | null } = {
       type: `${kind}_${type}`,
       experimentId: this.experimentId,
       runId: this.runId,
       at: Date.now(),
-      resultId,
+      resultId: strategy.resultIdOf(job),
       scoreJobId: grade?.id ?? null,
       attempt,
       error,
       progress: this.tracker.snapshot(),
-      result,
+      result: note,
       grade,
     };
     this.deps.bus.publish(topic, event);
-  }
-
-  private failRun(error: unknown): void {
-    if (this.fatal) return;
-    this.fatal = error instanceof Error ? error : new Error(String(error));
-    this.deps.logger.error(`run ${this.runId} stopped on an internal error`, error);
-    this.stop("interrupt");
-  }
-
-  /** Settles once nothing is in flight and, unless stopped, nothing is left to do. */
-  private async maybeSettle(): Promise<void> {
-    if (this.settled || this.checkingDone) return;
-    const busy = (k: JobKind) => this.claiming[k] || this.pools[k].pending > 0 || this.pools[k].size > 0;
-    if (busy("note") || busy("grade")) {
-      if (this.stopReason || this.fatal) {
-        this.checkingDone = true;
-        await Promise.all([this.pools.note.onIdle(), this.pools.grade.onIdle()]);
-        this.checkingDone = false;
-        return this.maybeSettle();
-      }
-      return;
-    }
-    if (this.fatal || this.stopReason) {
-      this.settled = true;
-      this.settle(this.fatal ? RunStatus.failed : this.stopReason === "cancel" ? RunStatus.cancelled : RunStatus.interrupted);
-      return;
-    }
-    if (!this.exhausted.note || !this.exhausted.grade) {
-      if (!this.exhausted.note) this.fill("note");
-      if (!this.exhausted.grade) this.fill("grade");
-      return;
-    }
-    this.checkingDone = true;
-    try {
-      const unfinished = await countUnfinishedJobs(this.deps.db, this.experimentId);
-      this.checkingDone = false;
-      if (unfinished === 0) {
-        this.settled = true;
-        this.settle(RunStatus.finished);
-      } else {
-        this.exhausted.note = false;
-        this.exhausted.grade = false;
-        this.fill("note");
-        this.fill("grade");
-      }
-    } catch (error) {
-      this.checkingDone = false;
-      this.failRun(error);
-    }
   }
 }

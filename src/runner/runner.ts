@@ -17,10 +17,14 @@ import type { LlmClients } from "../llm";
 import type { Logger } from "../logger";
 import type { RunOptions, RunPlan } from "./plan";
 import { queryProgress } from "./progress";
-import { RunDriver, type DriveOutcome } from "./run-driver";
+import { generateNote, gradeNote } from "../llm";
+import { makeGradeStrategy } from "./grade-strategy";
+import { makeNoteStrategy } from "./note-strategy";
+import { PgJobStore } from "./pg-job-store";
+import { RunDriver } from "./run-driver";
 import { insertNoteJobs, releaseOrphanedJobs, replanFailedJobs, type PlannedNote } from "./sql";
-import type { Progress, RunEvent, RunEventType } from "./types";
-import { unreachable } from "./types";
+import type { DriveOutcome, EndStatus, Progress, RunEvent, RunEventType } from "./types";
+import { JOB_KINDS, unreachable } from "./types";
 
 /** First key of the runner's advisory locks (the second is the experiment id). */
 const RUN_LOCK_SPACE = 0x4e4f5445; // "NOTE"
@@ -72,7 +76,7 @@ function planNotes(plan: RunPlan): PlannedNote[] {
   return notes;
 }
 
-function runEventType(outcome: DriveOutcome): RunEventType {
+function runEventType(outcome: EndStatus): RunEventType {
   switch (outcome) {
     case RunStatus.finished:
       return "run_finished";
@@ -89,11 +93,13 @@ function runEventType(outcome: DriveOutcome): RunEventType {
 
 export class Runner {
   readonly ownerId = randomUUID();
+  private readonly store: PgJobStore;
   private readonly active = new Map<number, ActiveRun>(); // by run id
   private shuttingDown = false;
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RunnerDeps) {
+    this.store = new PgJobStore(deps.db, { ownerId: this.ownerId, leaseMs: deps.leaseMs });
     this.heartbeat = setInterval(() => void this.beat(), deps.heartbeatMs ?? 5000);
     this.heartbeat.unref();
   }
@@ -129,7 +135,27 @@ export class Runner {
       throw error;
     }
     const initial = await queryProgress(this.deps.db, experimentId);
-    const driver = new RunDriver({ ...this.deps }, plan, run.id, options, initial, run.startedAt!.getTime());
+    const { llm } = this.deps;
+    const strategies = {
+      note: makeNoteStrategy(plan, (request) => generateNote(llm, request)),
+      grade: makeGradeStrategy(plan, (request) => gradeNote(llm, request)),
+    };
+    const driver = new RunDriver(
+      {
+        store: this.store,
+        strategies,
+        bus: this.deps.bus,
+        logger: this.deps.logger,
+        heartbeatMs: Math.max(100, Math.floor(this.deps.leaseMs / 3)),
+        pollMs: 1000,
+        onChange: this.deps.onChange,
+      },
+      experimentId,
+      run.id,
+      options,
+      initial,
+      run.startedAt!.getTime(),
+    );
     const done = this.driveToEnd(driver, lock, run);
     this.active.set(run.id, { driver, lock, done });
     this.publishRunEvent(driver, "run_started");
@@ -160,7 +186,6 @@ export class Runner {
             { id: resumeRunId },
             {
               status: RunStatus.running,
-              ownerId: this.ownerId,
               heartbeatAt: new Date(),
               finishedAt: null,
               skippedCases: plan.skipped,
@@ -177,7 +202,6 @@ export class Runner {
             retryFailed: options.retryFailed,
             startedAt: new Date(),
             heartbeatAt: new Date(),
-            ownerId: this.ownerId,
             skippedCases: plan.skipped,
           }),
         );
@@ -195,15 +219,15 @@ export class Runner {
       outcome = await driver.drive();
     } catch (error) {
       this.deps.logger.error(`run ${run.id} failed`, error);
-      outcome = RunStatus.failed;
+      outcome = { status: RunStatus.failed, error: error instanceof Error ? error.message : String(error) };
     }
     try {
       await this.deps.db.query(
-        `UPDATE experiment_run SET status = $2, finished_at = now(), updated = now(), heartbeat_at = now() WHERE id = $1`,
-        [run.id, outcome],
+        `UPDATE experiment_run SET status = $2, error = $3, finished_at = now(), updated = now(), heartbeat_at = now() WHERE id = $1`,
+        [run.id, outcome.status, outcome.error],
       );
       // Jobs a stop left running (aborted calls released themselves; this catches the rest).
-      await releaseOrphanedJobs(this.deps.db, driver.experimentId);
+      for (const kind of JOB_KINDS) await this.store.release(kind, run.id, "all", null);
     } catch (error) {
       this.deps.logger.error(`run ${run.id}: could not record its end`, error);
     } finally {
@@ -211,8 +235,10 @@ export class Runner {
       await lock.release();
       this.active.delete(run.id);
     }
-    this.deps.logger.info(`run ${run.id} of experiment ${driver.experimentId}: ${outcome}`);
-    this.publishRunEvent(driver, runEventType(outcome));
+    this.deps.logger.info(
+      `run ${run.id} of experiment ${driver.experimentId}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ""}`,
+    );
+    this.publishRunEvent(driver, runEventType(outcome.status));
     this.deps.onRunEnd?.(driver.experimentId);
   }
 

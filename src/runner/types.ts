@@ -7,16 +7,39 @@
  *   (`experiment_result`) or a grade job (`experiment_result_score`). Jobs belong to the experiment,
  *   not to a run, and their unique keys make planning idempotent.
  * - attempt: one try of a job (one note generation or one grading, itself possibly several HTTP
- *   requests inside the LLM layer). A run gives each job it claims up to `maxAttempts` attempts.
- * - pool: a p-queue of `workers` concurrent jobs; a run has a note pool and a grade pool.
- * - claim: moving planned jobs to running for this run (`FOR UPDATE SKIP LOCKED`, so several
- *   processes could share one database). The process driving a run holds a Postgres advisory lock
- *   on it for the run's life: when the process dies, its connection closes, the lock is released at
- *   once, and the next process that starts finds the run ownerless and resumes it.
+ *   requests inside the LLM layer). `maxAttempts` is a budget for the job's life: failed attempts
+ *   are counted on the row (`failed_attempts`) across runs, restarts and crashes. An attempt cut
+ *   short (cancel, shutdown, a dead process) is recorded in the row's `errors` but not counted;
+ *   `retryFailed` grants a failed job a fresh budget.
+ * - pool: the `workers` jobs of one kind a driver works on at once; a run has a note pool and a
+ *   grade pool.
+ * - claim: moving planned jobs to running for this run (`FOR UPDATE SKIP LOCKED`), under a lease.
+ * - lease: how long a claimed job stays the claimer's without news (`lease_expires_at`).
+ * - driver: one process's work on one run (run-driver.ts); the runner (runner.ts) holds the
+ *   process's drivers.
  */
+import type { ExperimentResult } from "../../entities/experiment-result";
+import type { ExperimentResultScore } from "../../entities/experiment-result-score";
 import type { RunStatus } from "../../entities/job-status";
 
 export type JobKind = "note" | "grade";
+export const JOB_KINDS: readonly JobKind[] = ["note", "grade"];
+
+/** A claimed note job: its row. */
+export type NoteJob = ExperimentResult;
+
+/** A claimed grade job also carries what grading needs from its note (its combination picks the grader). */
+export type GradeJob = ExperimentResultScore & {
+  noteJson: unknown;
+  generatedNoteId: number;
+  caseId: number;
+  noteExperimentModelId: number;
+};
+
+export interface JobOfKind {
+  note: NoteJob;
+  grade: GradeJob;
+}
 
 export interface JobCounts {
   expected: number;
@@ -63,6 +86,15 @@ export interface RunEvent {
   attempt: number | null;
   error: string | null;
   progress: Progress;
+}
+
+/** A run status that ends a driver's work on a run (everything but `running`). */
+export type EndStatus = Exclude<RunStatus, RunStatus.running>;
+
+/** How a driver's work on a run ended: the status to write, and why (null for a finished run). */
+export interface DriveOutcome {
+  status: EndStatus;
+  error: string | null;
 }
 
 export function unreachable(value: never): never {
