@@ -1,5 +1,6 @@
 import { CaseResolver } from "./case.resolver";
 import { ExperimentModelResolver, ExperimentResolver } from "./experiment.resolver";
+import { GeneratorResolver } from "./generator.resolver";
 import { ModelResolver } from "./model.resolver";
 import { ExperimentResultResolver, ExperimentResultScoreResolver, RunResolver } from "./run.resolver";
 import { StatisticsResolver } from "./statistics.resolver";
@@ -13,4 +14,5 @@ export const RESOLVERS = [
   ExperimentResultResolver,
   ExperimentResultScoreResolver,
   StatisticsResolver,
+  GeneratorResolver,
 ] as const;

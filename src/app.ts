@@ -8,6 +8,7 @@ import type { Context } from "./context";
 import { openDatabase } from "./db/data-source";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
 import { InMemoryEventBus, type EventBus } from "./events/event-bus";
+import { GeneratorRegistry } from "./generators";
 import { makeLlmClients } from "./llm";
 import { makeLogger, type Logger } from "./logger";
 import { queryProgress } from "./runner/progress";
@@ -80,7 +81,9 @@ async function startOnDatabase(
     onChange: (id) => broadcaster.changed(id),
     onRunEnd: (id) => void broadcaster.flush(id),
   });
-  const services = makeServices(db, runner, config.llm, logger);
+  const generators = new GeneratorRegistry(config.generators, { llm, prices: config.llm.prices, logger });
+  await generators.start();
+  const services = makeServices(db, runner, config.llm, logger, generators);
   const schema = await makeSchema({ pubSub: pubSubOf(bus) });
   const context = (): Context => ({ services, config, logger, db, bus, loaders: services.runs.makeLoaders() });
   const server = await startServer({

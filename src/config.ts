@@ -2,7 +2,11 @@
  * The one module that reads process.env. Every setting has its default beside it, and a bad value
  * stops start-up with a message naming the variable and what it received.
  */
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseGeneratorsFile } from "./generators/definitions";
+import type { GeneratorsConfig } from "./generators/registry";
+import { NOTE_PROMPT_VERSION } from "./llm/prompts/note-v1";
 
 export type Vendor = "openai" | "anthropic";
 export const VENDORS: readonly Vendor[] = ["openai", "anthropic"];
@@ -81,6 +85,8 @@ export interface Config {
   resumeOnStart: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   llm: LlmConfig;
+  /** The operator's note generators (GENERATORS_FILE) and where their worktrees and process records go. */
+  generators: GeneratorsConfig;
 }
 
 /** Prices in USD per million tokens, as published by the vendors; override with LLM_PRICES_JSON. */
@@ -178,6 +184,30 @@ function findProjectRoot(): string {
   return path.basename(parent) === "dist" ? path.dirname(parent) : parent;
 }
 
+/**
+ * GENERATORS_FILE (default generators.json at the project root; a missing default file means only
+ * builtin, a missing file named explicitly is an error), parsed with the environment's values of the
+ * variables each command generator passes through.
+ */
+function readGenerators(env: Env, projectRoot: string): GeneratorsConfig {
+  const named = env.GENERATORS_FILE;
+  const file = path.resolve(projectRoot, readString(env, "GENERATORS_FILE", "generators.json"));
+  let text: string | null = null;
+  if (existsSync(file)) text = readFileSync(file, "utf8");
+  else if (named) throw new ConfigError(`GENERATORS_FILE: ${file} does not exist`);
+  try {
+    return {
+      file,
+      definitions: parseGeneratorsFile(file, text, env, [NOTE_PROMPT_VERSION]),
+      workDir: path.resolve(projectRoot, readString(env, "GENERATORS_WORK_DIR", ".data/generators")),
+      killGraceMs: readInt(env, "GENERATOR_KILL_GRACE_MS", 2000),
+    };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`GENERATORS_FILE: ${(error as Error).message}`);
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const projectRoot = findProjectRoot();
   const sharedDataDir = path.resolve(projectRoot, readString(env, "SHARED_DATA_DIR", "../shared/data"));
@@ -195,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
     progressThrottleMs: readInt(env, "PROGRESS_THROTTLE_MS", 250),
     resumeOnStart: readString(env, "RESUME_ON_START", "true") !== "false",
     logLevel: readLogLevel(env),
+    generators: readGenerators(env, projectRoot),
     llm: {
       baseUrls: { openai: env.OPENAI_BASE_URL || undefined, anthropic: env.ANTHROPIC_BASE_URL || undefined },
       apiKeys: { openai: env.OPENAI_API_KEY || undefined, anthropic: env.ANTHROPIC_API_KEY || undefined },

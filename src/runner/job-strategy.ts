@@ -14,8 +14,9 @@ export interface JobStrategy<K extends JobKind> {
   /**
    * One attempt: the model calls, with the run's signal. Resolves with what to store (durationMs
    * counted from `startedAt`, the job's first attempt in this claim); throws when the attempt failed.
+   * `attempt` counts from 1 over the job's life (note generators are told which attempt they make).
    */
-  attempt(job: JobOfKind[K], signal: AbortSignal, startedAt: number): Promise<OutcomeOfKind[K]>;
+  attempt(job: JobOfKind[K], signal: AbortSignal, startedAt: number, attempt: number): Promise<OutcomeOfKind[K]>;
   /** The stored row, for events, and the kind of job the completion planned, if any (a note plans grades). */
   completed(done: CompletedOfKind[K]): { row: JobRow; planned: JobKind | null };
 }

@@ -1,6 +1,7 @@
 /** What a run needs, read once when it starts (built by services/run-plan.ts). */
 import type { Experiment } from "../../entities/experiment";
 import type { SkippedCase } from "../../entities/experiment-run";
+import type { PreparedGenerator } from "../generators";
 import type { Criterion, ModelSpec, Transcript } from "../llm";
 
 export interface PlannedCase {
@@ -8,6 +9,7 @@ export interface PlannedCase {
   name: string;
   transcript: Transcript;
   limitedChart: unknown;
+  profile: string;
   /** The rubrics each note of this case is graded against. */
   rubricIds: number[];
 }
@@ -26,6 +28,8 @@ export interface RunPlan {
   rubrics: Map<number, Criterion[]>;
   combinations: PlannedCombination[];
   skipped: SkippedCase[];
+  /** The experiment's generator, ready for this run (released by whoever started the run, at its end). */
+  generator: PreparedGenerator;
 }
 
 export interface RunOptions {

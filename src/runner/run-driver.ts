@@ -35,6 +35,7 @@ import type { AttemptError } from "../../entities/job-columns";
 import { RunStatus } from "../../entities/job-status";
 import type { EventBus } from "../events/event-bus";
 import { topics } from "../events/event-bus";
+import { GeneratorError } from "../generators";
 import { LlmError } from "../llm";
 import type { Logger } from "../logger";
 import type { JobStrategies, JobStrategy } from "./job-strategy";
@@ -86,7 +87,7 @@ type Mode =
 export type ModeName = Mode["name"];
 
 function describeError(error: unknown): { kind: string; message: string } {
-  if (error instanceof LlmError) return { kind: error.kind, message: error.message };
+  if (error instanceof LlmError || error instanceof GeneratorError) return { kind: error.kind, message: error.message };
   return { kind: "internal", message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -334,7 +335,7 @@ export class RunDriver {
         if (!exhausted) {
           this.emit(kind, first ? "started" : "retrying", job, null, attempt);
           try {
-            outcome = await strategy.attempt(job, this.abort.signal, startedAt);
+            outcome = await strategy.attempt(job, this.abort.signal, startedAt, attempt);
           } catch (error) {
             if (error instanceof StopRunError) {
               this.stop(error.status, error.message);

@@ -17,7 +17,7 @@ import type { LlmClients } from "../llm";
 import type { Logger } from "../logger";
 import type { RunOptions, RunPlan } from "./plan";
 import { queryProgress } from "./progress";
-import { generateNote, gradeNote } from "../llm";
+import { gradeNote } from "../llm";
 import { makeGradeStrategy } from "./grade-strategy";
 import { makeNoteStrategy } from "./note-strategy";
 import { PgJobStore } from "./pg-job-store";
@@ -137,7 +137,7 @@ export class Runner {
     const initial = await queryProgress(this.deps.db, experimentId);
     const { llm } = this.deps;
     const strategies = {
-      note: makeNoteStrategy(plan, (request) => generateNote(llm, request)),
+      note: makeNoteStrategy(plan, plan.generator, (request) => plan.generator.generate(request)),
       grade: makeGradeStrategy(plan, (request) => gradeNote(llm, request)),
     };
     const driver = new RunDriver(

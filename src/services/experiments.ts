@@ -7,6 +7,7 @@ import { ExperimentModel } from "../../entities/experiment-model";
 import { ExperimentRun } from "../../entities/experiment-run";
 import { badInput, conflict, notFound } from "../errors";
 import { assertMaxChars, assertMaxItems, assertMaxValue } from "../limits/caps";
+import { BUILTIN_NAME, VersionError, type GeneratorRegistry } from "../generators";
 import type { CaseService } from "./cases";
 import type { ModelService } from "./models";
 
@@ -34,7 +35,7 @@ export type ExperimentChanges = Partial<Omit<ExperimentInput, "name">>;
 export const MIN_HUMAN_AUTHORS = 2;
 
 /** The generator of an experiment created without one: the project's own LLM pipeline. */
-export const DEFAULT_GENERATOR = "builtin";
+export const DEFAULT_GENERATOR = BUILTIN_NAME;
 
 /** The settings that decide what a note job is: fixed once the experiment has planned jobs. */
 const FIXED_SETTINGS = [
@@ -114,6 +115,7 @@ export class ExperimentService {
     private readonly db: DataSource,
     private readonly cases: CaseService,
     private readonly models: ModelService,
+    private readonly generators: GeneratorRegistry,
   ) {}
 
   private get experiments() {
@@ -143,13 +145,13 @@ export class ExperimentService {
     assertSettings(input);
     const name = input.name.trim();
     const wanted = settingsOf(input);
-    await this.assertGenerator(wanted.generator);
+    const generatorCommit = await this.resolveVersion(wanted.generator, wanted.hyperscribeVersion);
     return this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Experiment);
       await repo
         .createQueryBuilder()
         .insert()
-        .values({ name, ...wanted })
+        .values({ name, ...wanted, generatorCommit })
         .orIgnore()
         .execute();
       // The row lock makes two concurrent updates of one experiment take turns.
@@ -170,7 +172,7 @@ export class ExperimentService {
           { experimentId: existing.id, changed: changes },
         );
       }
-      await repo.update({ id: existing.id }, wanted);
+      await repo.update({ id: existing.id }, { ...wanted, generatorCommit });
       return (await repo.findOneBy({ id: existing.id }))!;
     });
   }
@@ -193,14 +195,14 @@ export class ExperimentService {
     };
     assertSettings(input);
     const settings = settingsOf(input);
-    await this.assertGenerator(settings.generator);
+    const generatorCommit = await this.resolveVersion(settings.generator, settings.hyperscribeVersion);
     const trimmed = name.trim();
     return this.db.transaction(async (tx) => {
       const inserted = await tx
         .getRepository(Experiment)
         .createQueryBuilder()
         .insert()
-        .values({ name: trimmed, ...settings })
+        .values({ name: trimmed, ...settings, generatorCommit })
         .orIgnore()
         .returning("id")
         .execute();
@@ -222,9 +224,16 @@ export class ExperimentService {
     });
   }
 
-  private async assertGenerator(generator: string): Promise<void> {
-    if (generator !== DEFAULT_GENERATOR) {
-      throw badInput(`Unknown generator "${generator}": the generators query lists those this server's operator configured`);
+  /**
+   * The full commit `version` names for a generator with a repository (null for the others, whose
+   * versions are labels). An unknown generator or a version that is no commit is BAD_USER_INPUT.
+   */
+  async resolveVersion(generator: string, version: string): Promise<string | null> {
+    try {
+      return await this.generators.get(generator).resolveVersion(version);
+    } catch (error) {
+      if (error instanceof VersionError) throw badInput(`${error.message} (generator "${generator}")`);
+      throw error;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { LlmConfig } from "../config";
+import type { GeneratorRegistry } from "../generators";
 import type { Logger } from "../logger";
 import type { Runner } from "../runner/runner";
 import { CaseService } from "./cases";
@@ -14,12 +15,19 @@ export interface Services {
   experiments: ExperimentService;
   runs: RunService;
   statistics: StatisticsService;
+  generators: GeneratorRegistry;
 }
 
-export function makeServices(db: DataSource, runner: Runner, llm: LlmConfig, logger: Logger): Services {
+export function makeServices(
+  db: DataSource,
+  runner: Runner,
+  llm: LlmConfig,
+  logger: Logger,
+  generators: GeneratorRegistry,
+): Services {
   const cases = new CaseService(db);
   const models = new ModelService(db);
-  const experiments = new ExperimentService(db, cases, models);
-  const runs = new RunService(db, runner, experiments, models, llm, logger);
-  return { cases, models, experiments, runs, statistics: new StatisticsService(db) };
+  const experiments = new ExperimentService(db, cases, models, generators);
+  const runs = new RunService(db, runner, experiments, models, llm, logger, generators);
+  return { cases, models, experiments, runs, statistics: new StatisticsService(db), generators };
 }

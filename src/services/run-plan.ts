@@ -11,6 +11,7 @@ import type { LlmConfig } from "../config";
 import { badInput, notFound, notFoundMessage } from "../errors";
 import { resolveModelName, type Criterion, type ModelSpec, type Transcript } from "../llm";
 import type { PlannedCase, PlannedCombination, RunPlan } from "../runner/plan";
+import { VersionError, type GeneratorRegistry, type PreparedGenerator } from "../generators";
 import type { ModelService } from "./models";
 
 /** The existing tool grades each note against at most this many human rubrics. */
@@ -46,15 +47,51 @@ async function selectRubrics(db: DataSource, caseIds: number[]): Promise<Map<num
   return byCase;
 }
 
-export async function buildRunPlan(db: DataSource, models: ModelService, llm: LlmConfig, experimentId: number): Promise<RunPlan> {
+/**
+ * The experiment's generator made ready for the run. A pinned generator runs the commit recorded
+ * when the experiment was created (checked again here: BAD_USER_INPUT when the repository no longer
+ * has it); an experiment from before the generator was pinned has its version resolved and recorded now.
+ */
+async function prepareGenerator(
+  db: DataSource,
+  generators: GeneratorRegistry,
+  experiment: Experiment,
+): Promise<PreparedGenerator> {
+  try {
+    const generator = generators.get(experiment.generator);
+    const commit = await generator.resolveVersion(experiment.generatorCommit ?? experiment.hyperscribeVersion);
+    if (commit !== null && experiment.generatorCommit === null) {
+      await db.query(`UPDATE experiment SET generator_commit = $2 WHERE id = $1 AND generator_commit IS NULL`, [
+        experiment.id,
+        commit,
+      ]);
+      experiment.generatorCommit = commit;
+    }
+    return await generator.prepare(experiment.hyperscribeVersion, commit);
+  } catch (error) {
+    if (error instanceof VersionError) {
+      throw badInput(`Experiment ${experiment.id} cannot start: ${error.message} (generator "${experiment.generator}")`);
+    }
+    throw error;
+  }
+}
+
+export async function buildRunPlan(
+  db: DataSource,
+  models: ModelService,
+  llm: LlmConfig,
+  generators: GeneratorRegistry,
+  experimentId: number,
+): Promise<RunPlan> {
   const experiment = await db.getRepository(Experiment).findOneBy({ id: experimentId });
   if (!experiment) throw notFound("Experiment", experimentId);
 
-  const caseRows: { id: number; name: string; transcript: Transcript; limited_chart: unknown }[] = await db.query(
-    `SELECT c.id, c.name, c.transcript, c.limited_chart FROM "case" c
+  const caseRows: { id: number; name: string; transcript: Transcript; limited_chart: unknown; profile: string }[] =
+    await db.query(
+      `SELECT c.id, c.name, c.transcript, c.limited_chart, c.profile FROM "case" c
      JOIN experiment_case ec ON ec.case_id = c.id WHERE ec.experiment_id = $1 ORDER BY c.id`,
-    [experimentId],
-  );
+      [experimentId],
+    );
   if (caseRows.length === 0) {
     throw badInput(`Experiment ${experimentId} has no cases: add eligible cases with addExperimentCases (see eligibleCases)`);
   }
@@ -119,6 +156,7 @@ export async function buildRunPlan(db: DataSource, models: ModelService, llm: Ll
       name: row.name,
       transcript: row.transcript,
       limitedChart: row.limited_chart,
+      profile: row.profile,
       rubricIds: selected.map((r) => r.id),
     });
   }
@@ -128,5 +166,6 @@ export async function buildRunPlan(db: DataSource, models: ModelService, llm: Ll
         `have reviewers accept rubrics (addRubric, validateRubric)`,
     );
   }
-  return { experiment, cases, rubrics, combinations, skipped };
+  const generator = await prepareGenerator(db, generators, experiment);
+  return { experiment, cases, rubrics, combinations, skipped, generator };
 }

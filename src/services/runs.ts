@@ -16,7 +16,8 @@ import type { ExperimentService } from "./experiments";
 import type { ModelService } from "./models";
 import { makeBatchLoader, type BatchLoad } from "./batch-loader";
 import { buildRunPlan, MAX_RUBRICS_PER_NOTE } from "./run-plan";
-import type { RunPlan } from "../runner/plan";
+import type { GeneratorRegistry } from "../generators";
+import type { RunOptions, RunPlan } from "../runner/plan";
 
 export interface StartRunInput {
   experimentId: number;
@@ -68,7 +69,21 @@ export class RunService {
     private readonly models: ModelService,
     private readonly llm: LlmConfig,
     private readonly logger: Logger,
+    private readonly generators: GeneratorRegistry,
   ) {}
+
+  /** Starts (or resumes) the plan's run; its generator is released when the run ends, or at once if it does not start. */
+  private async startPlan(plan: RunPlan, options: RunOptions, resumeRunId?: number): Promise<ExperimentRun> {
+    let run: ExperimentRun;
+    try {
+      run = await this.runner.start(plan, options, resumeRunId);
+    } catch (error) {
+      plan.generator.release();
+      throw error;
+    }
+    void this.runner.waitFor(run.id).finally(() => plan.generator.release());
+    return run;
+  }
 
   async start(input: StartRunInput): Promise<ExperimentRun> {
     if (!Number.isInteger(input.workers) || input.workers < 1 || input.workers > MAX_WORKERS) {
@@ -77,9 +92,10 @@ export class RunService {
     if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > MAX_ATTEMPTS) {
       throw badInput(`maxAttempts must be between 1 and ${MAX_ATTEMPTS}, received ${input.maxAttempts}`);
     }
-    const plan = await buildRunPlan(this.db, this.models, this.llm, input.experimentId);
+    const plan = await buildRunPlan(this.db, this.models, this.llm, this.generators, input.experimentId);
     const jobs = plannedJobs(plan);
     if (jobs > CAPS.jobsPerRun) {
+      plan.generator.release();
       throw capExceeded(
         "jobsPerRun",
         `This run would plan up to ${jobs.toLocaleString("en-US")} notes and grades, more than allowed: ` +
@@ -87,7 +103,7 @@ export class RunService {
       );
     }
     try {
-      return await this.runner.start(plan, input);
+      return await this.startPlan(plan, input);
     } catch (error) {
       if (error instanceof RunConflictError) throw conflict(error.message);
       throw error;
@@ -123,9 +139,9 @@ export class RunService {
       const status: string = (row as unknown as { status: string }).status;
       if (status !== RunStatus.running && status !== RunStatus.interrupted) continue;
       try {
-        const plan = await buildRunPlan(this.db, this.models, this.llm, row.experiment_id);
+        const plan = await buildRunPlan(this.db, this.models, this.llm, this.generators, row.experiment_id);
         resumed.push(
-          await this.runner.start(plan, { workers: row.workers, maxAttempts: row.max_attempts, retryFailed: false }, row.id),
+          await this.startPlan(plan, { workers: row.workers, maxAttempts: row.max_attempts, retryFailed: false }, row.id),
         );
         this.logger.info(`resumed run ${row.id} of experiment ${row.experiment_id}`);
       } catch (error) {

@@ -7,6 +7,9 @@ export const KEY = "sk-test-SECRET-runner-42";
 
 export interface SeedOptions {
   name?: string;
+  /** The generator under test and its version (default builtin, "test-sha"). */
+  generator?: string;
+  version?: string;
   cases?: number;
   overlaps?: number[];
   noteReplications?: number;
@@ -55,7 +58,8 @@ export async function seedExperiment(t: TestApp, fake: FakeLlmServer, options: S
     await t.gql(`mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }`, {
       i: {
         name,
-        hyperscribeVersion: "test-sha",
+        generator: options.generator ?? "builtin",
+        hyperscribeVersion: options.version ?? "test-sha",
         cycleTranscriptOverlaps: options.overlaps ?? [100],
         noteReplications: options.noteReplications ?? 1,
         gradeReplications: options.gradeReplications ?? 1,
