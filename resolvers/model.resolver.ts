@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "t
 import { Model } from "../entities/model";
 import type { Context } from "../src/context";
 import { CreateModelInput } from "./types/model.input";
+import { ModelCheckResult } from "./types/model-check.types";
 
 @Resolver(() => Model)
 export class ModelResolver {
@@ -18,6 +19,32 @@ export class ModelResolver {
   @FieldResolver(() => String, { description: "The model name, or 'default' for the vendor's default model" })
   displayName(@Root() model: Model): string {
     return model.model === "" ? "default" : model.model;
+  }
+
+  @FieldResolver(() => String, { description: "The model name in force: the row's, or the configured default of its vendor" })
+  resolvedModel(@Root() model: Model, @Ctx() { services }: Context): string {
+    return services.models.lifecycle(model).resolvedModel;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "End-of-life date (YYYY-MM-DD) of the resolved model when the SDK's deprecation data gives one",
+  })
+  endOfLife(@Root() model: Model, @Ctx() { services }: Context): string | null {
+    return services.models.lifecycle(model).endOfLife;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "A warning in plain words when the resolved model is deprecated" })
+  deprecation(@Root() model: Model, @Ctx() { services }: Context): string | null {
+    return services.models.lifecycle(model).deprecation;
+  }
+
+  @Query(() => ModelCheckResult, {
+    description:
+      "Asks the vendor's models endpoint, with this model's key and base URL, whether the model exists and the key works",
+  })
+  checkModel(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<ModelCheckResult> {
+    return services.models.check(id);
   }
 
   @FieldResolver(() => Boolean, { description: "Whether a key is stored; the key itself is never returned" })

@@ -83,7 +83,7 @@ async function startOnDatabase(
   });
   const generators = new GeneratorRegistry(config.generators, { llm, prices: config.llm.prices, logger });
   await generators.start();
-  const services = makeServices(db, runner, config.llm, logger, generators);
+  const services = makeServices(db, runner, llm, logger, generators);
   const schema = await makeSchema({ pubSub: pubSubOf(bus) });
   const context = (): Context => ({ services, config, logger, db, bus, loaders: services.runs.makeLoaders() });
   const server = await startServer({

@@ -7,6 +7,7 @@ import path from "node:path";
 import { parseGeneratorsFile } from "./generators/definitions";
 import type { GeneratorsConfig } from "./generators/registry";
 import { NOTE_PROMPT_VERSION } from "./llm/prompts/note-v1";
+import { DEFAULT_MODELS, DEFAULT_PRICES, type ModelPrice } from "./llm/models/defaults";
 
 export type Vendor = "openai" | "anthropic";
 export const VENDORS: readonly Vendor[] = ["openai", "anthropic"];
@@ -18,11 +19,7 @@ export interface VendorDefaults {
   reasoning: string;
 }
 
-/** USD per million tokens. */
-export interface ModelPrice {
-  input: number;
-  output: number;
-}
+export type { ModelPrice };
 
 export interface LlmConfig {
   /** Base URLs that override the SDKs' own; a model row's base_url wins over these. */
@@ -44,7 +41,7 @@ export interface LlmConfig {
   /** Requests per interval per vendor (Infinity = no limit), and that interval in ms. */
   vendorRateLimit: Record<Vendor, number>;
   vendorRateIntervalMs: number;
-  /** Price per model name; unknown models cost 0 and say so in the cost breakdown. */
+  /** Price per model name (src/llm/models/defaults.ts, then LLM_PRICES_JSON); an unpriced model's cost is null. */
   prices: Record<string, ModelPrice>;
   maxOutputTokens: number;
 }
@@ -88,18 +85,6 @@ export interface Config {
   /** The operator's note generators (GENERATORS_FILE) and where their worktrees and process records go. */
   generators: GeneratorsConfig;
 }
-
-/** Prices in USD per million tokens, as published by the vendors; override with LLM_PRICES_JSON. */
-const DEFAULT_PRICES: Record<string, ModelPrice> = {
-  "gpt-4.1": { input: 2, output: 8 },
-  "gpt-4.1-mini": { input: 0.4, output: 1.6 },
-  o3: { input: 2, output: 8 },
-  "o4-mini": { input: 1.1, output: 4.4 },
-  "claude-sonnet-4-5-20250929": { input: 3, output: 15 },
-  "claude-sonnet-4-5": { input: 3, output: 15 },
-  "claude-opus-4-1-20250805": { input: 15, output: 75 },
-  "claude-opus-4-1": { input: 15, output: 75 },
-};
 
 type Env = Record<string, string | undefined>;
 
@@ -231,12 +216,12 @@ export function loadConfig(env: Env = process.env): Config {
       apiKeys: { openai: env.OPENAI_API_KEY || undefined, anthropic: env.ANTHROPIC_API_KEY || undefined },
       defaults: {
         openai: {
-          chat: readString(env, "OPENAI_DEFAULT_CHAT_MODEL", "gpt-4.1"),
-          reasoning: readString(env, "OPENAI_DEFAULT_REASONING_MODEL", "o3"),
+          chat: readString(env, "OPENAI_DEFAULT_CHAT_MODEL", DEFAULT_MODELS.openai.chat),
+          reasoning: readString(env, "OPENAI_DEFAULT_REASONING_MODEL", DEFAULT_MODELS.openai.reasoning),
         },
         anthropic: {
-          chat: readString(env, "ANTHROPIC_DEFAULT_CHAT_MODEL", "claude-sonnet-4-5-20250929"),
-          reasoning: readString(env, "ANTHROPIC_DEFAULT_REASONING_MODEL", "claude-opus-4-1-20250805"),
+          chat: readString(env, "ANTHROPIC_DEFAULT_CHAT_MODEL", DEFAULT_MODELS.anthropic.chat),
+          reasoning: readString(env, "ANTHROPIC_DEFAULT_REASONING_MODEL", DEFAULT_MODELS.anthropic.reasoning),
         },
       },
       requestTimeoutMs: readInt(env, "LLM_REQUEST_TIMEOUT_MS", 120_000, 1),

@@ -7,7 +7,14 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import type { Usage, Vendor } from "./types";
 
-export type LlmErrorKind = "transport" | "invalid_output" | "aborted" | "timeout" | "auth" | "bad_request";
+/**
+ * - transport, timeout: worth another try (429 rate limits, 5xx, 529, resets).
+ * - auth: the vendor refused the key (401/403); no retry will change that.
+ * - quota: the account is out of quota or credit (OpenAI 429 `insufficient_quota`, Anthropic's
+ *   "credit balance is too low", any 402); a retry will not help until someone pays.
+ * - bad_request: the vendor refused this request (400, 404 …); invalid_output: no valid answer.
+ */
+export type LlmErrorKind = "transport" | "invalid_output" | "aborted" | "timeout" | "auth" | "quota" | "bad_request";
 
 export class LlmError extends Error {
   override name = "LlmError";
@@ -82,6 +89,16 @@ export function parseRetryAfter(headers: SdkLikeError["headers"]): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** OpenAI says `insufficient_quota` (on a 429, unlike a rate limit); Anthropic speaks of credit balance. */
+function isQuotaError(status: number, body: unknown): boolean {
+  if (status === 402) return true;
+  const inner = ((body as { error?: unknown } | undefined)?.error ?? body) as
+    { type?: unknown; code?: unknown; message?: unknown } | undefined;
+  if (!inner || typeof inner !== "object") return false;
+  if (inner.code === "insufficient_quota" || inner.type === "insufficient_quota") return true;
+  return status === 400 && typeof inner.message === "string" && /credit balance|billing/i.test(inner.message);
+}
+
 function excerpt(body: unknown): string {
   if (body === undefined || body === null) return "";
   let text: string;
@@ -118,6 +135,7 @@ export function classifySdkError(err: unknown, vendor: Vendor, signal: AbortSign
     const detail = excerpt(e.error);
     const message = `${vendor} answered HTTP ${status}${detail ? `: ${detail}` : ""}`;
     if (status === 401 || status === 403) return { kind: "auth", retryable: false, status, message };
+    if (isQuotaError(status, e.error)) return { kind: "quota", retryable: false, status, message };
     if (!retryable) return { kind: "bad_request", retryable: false, status, message };
     return { kind: "transport", retryable: true, status, message, retryAfterMs: parseRetryAfter(e.headers) };
   }

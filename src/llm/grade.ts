@@ -7,7 +7,10 @@ import { GRADE_PROMPT_VERSION, GRADE_SYSTEM_PROMPT, renderGradeUserPrompt } from
 import { callStructured } from "./structured";
 import type { Criterion, CriterionScore, GradeResult, JsonSchema, ModelSpec } from "./types";
 
-/** Temperature of chat graders; reasoning graders send none and run at the vendors' fixed 1. */
+/**
+ * Temperature of chat graders. Reasoning graders, and models that refuse a temperature, send none and
+ * run at the vendors' default 1.
+ */
 export const CHAT_GRADER_TEMPERATURE = 0;
 export const REASONING_TEMPERATURE = 1;
 
@@ -101,6 +104,6 @@ export async function gradeNote(
     overallScore,
     usage: result.usage,
     promptVersion: GRADE_PROMPT_VERSION,
-    temperature: input.model.reasoning ? REASONING_TEMPERATURE : CHAT_GRADER_TEMPERATURE,
+    temperature: result.temperature ?? REASONING_TEMPERATURE,
   };
 }

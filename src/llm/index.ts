@@ -23,3 +23,7 @@ export { gradeNote, scoreCriteria } from "./grade";
 export { costUsd } from "./cost";
 export { NOTE_PROMPT_VERSION } from "./prompts/note-v1";
 export { GRADE_PROMPT_VERSION } from "./prompts/grade-v2";
+export { checkModel } from "./check";
+export type { ModelCheck, ModelCheckStatus } from "./check";
+export { knownDeprecation } from "./models/deprecations";
+export type { Deprecation } from "./models/deprecations";

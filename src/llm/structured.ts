@@ -15,6 +15,7 @@ import { resolveBaseUrl, resolveModelName } from "./clients";
 import { costUsd, emptyUsage } from "./cost";
 import type { AttemptFailure } from "./errors";
 import { LlmError, classifySdkError, scrubSecrets } from "./errors";
+import { modelFamily } from "./models/families";
 import { validateSchema } from "./schema";
 import type { JsonSchema, ModelSpec, Usage } from "./types";
 import { sendAnthropic } from "./vendors/anthropic";
@@ -27,7 +28,7 @@ export interface StructuredCall {
   schemaName: string;
   schemaDescription: string;
   schema: JsonSchema;
-  /** Sent for chat models only. */
+  /** Sent for plain calls to models that accept one (../models/families.ts). */
   temperature?: number;
   /** A check beyond the schema (e.g. ids in order); returns an error message or null. */
   check?: (value: unknown) => string | null;
@@ -36,6 +37,8 @@ export interface StructuredCall {
 export interface StructuredResult<T> {
   value: T;
   usage: Usage;
+  /** The temperature sent; null when none was (the vendor's default, 1). */
+  temperature: number | null;
 }
 
 /** Longest excerpt of a bad answer quoted back in an error message. */
@@ -60,6 +63,9 @@ export async function callStructured<T>(
   if (!spec.apiKey) throw fail("auth", `${spec.vendor} model ${model}: no API key given`);
 
   const baseUrl = resolveBaseUrl(config, spec);
+  const family = modelFamily(spec.vendor, model);
+  const reasoning = spec.reasoning === true ? family.reasoning : null;
+  const temperature = spec.reasoning !== true && family.acceptsTemperature ? call.temperature : undefined;
   const messages: ChatMessage[] = [{ role: "user", content: call.user }];
   const request: VendorRequest = {
     model,
@@ -68,8 +74,8 @@ export async function callStructured<T>(
     schemaName: call.schemaName,
     schemaDescription: call.schemaDescription,
     schema: call.schema,
-    temperature: spec.reasoning ? undefined : call.temperature,
-    reasoning: spec.reasoning === true,
+    temperature,
+    reasoning,
     maxOutputTokens: config.maxOutputTokens,
   };
   const sendOnce: () => Promise<RawAnswer> =
@@ -143,7 +149,7 @@ export async function callStructured<T>(
     if (!error) {
       usage.costUsd = costUsd(config.prices, model, usage.inputTokens, usage.outputTokens);
       usage.latencyMs = Math.round(performance.now() - started);
-      return { value: value as T, usage };
+      return { value: value as T, usage, temperature: temperature ?? null };
     }
     lastError = error;
     clients.log(scrubSecrets(`${model}: invalid answer on try ${tryNo}/${config.structuredOutputTries}: ${error}`, secrets));

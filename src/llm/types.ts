@@ -104,7 +104,7 @@ export interface GradeResult {
   overallScore: number;
   usage: Usage;
   promptVersion: string;
-  /** 0 for chat graders; reasoning graders send none and run at the vendors' fixed 1, reported as 1. */
+  /** The temperature sent (0 for chat graders); 1, the vendors' default, when none was sent. */
   temperature: number;
 }
 

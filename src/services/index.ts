@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
-import type { LlmConfig } from "../config";
 import type { GeneratorRegistry } from "../generators";
+import type { LlmClients } from "../llm";
 import type { Logger } from "../logger";
 import type { Runner } from "../runner/runner";
 import { CaseService } from "./cases";
@@ -21,13 +21,13 @@ export interface Services {
 export function makeServices(
   db: DataSource,
   runner: Runner,
-  llm: LlmConfig,
+  llm: LlmClients,
   logger: Logger,
   generators: GeneratorRegistry,
 ): Services {
   const cases = new CaseService(db);
-  const models = new ModelService(db);
+  const models = new ModelService(db, llm);
   const experiments = new ExperimentService(db, cases, models, generators);
-  const runs = new RunService(db, runner, experiments, models, llm, logger, generators);
+  const runs = new RunService(db, runner, experiments, models, llm.config, logger, generators);
   return { cases, models, experiments, runs, statistics: new StatisticsService(db), generators };
 }

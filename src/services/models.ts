@@ -3,6 +3,7 @@ import { Model } from "../../entities/model";
 import type { Vendor } from "../config";
 import { notFound } from "../errors";
 import { assertMaxChars } from "../limits/caps";
+import { checkModel, knownDeprecation, resolveModelName, type LlmClients, type ModelCheck, type ModelSpec } from "../llm";
 import { registerSecret } from "../logger";
 import { assertBaseUrl, assertVendor } from "./validation";
 
@@ -22,8 +23,19 @@ export interface ModelWithKey {
   baseUrl: string | null;
 }
 
+/** What the API shows of a model beyond its row: the name in force and its end of life. */
+export interface ModelLifecycle {
+  resolvedModel: string;
+  endOfLife: string | null;
+  /** A plain-words warning when the model is deprecated, else null. */
+  deprecation: string | null;
+}
+
 export class ModelService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly llm: LlmClients,
+  ) {}
 
   private get models() {
     return this.db.getRepository(Model);
@@ -89,6 +101,32 @@ export class ModelService {
     return this.list(vendor);
   }
 
+  /** The resolved name (config default filled in) and what the SDK's deprecation data says of it. */
+  lifecycle(model: Pick<Model, "vendor" | "model">): ModelLifecycle {
+    const vendor = model.vendor as Vendor;
+    const resolvedModel = resolveModelName(this.llm.config, { vendor, model: model.model, apiKey: "" });
+    const known = knownDeprecation(vendor, resolvedModel);
+    if (!known) return { resolvedModel, endOfLife: null, deprecation: null };
+    const when = known.endOfLife ? `reaches end of life on ${known.endOfLife}` : "has an announced end of life";
+    return {
+      resolvedModel,
+      endOfLife: known.endOfLife,
+      deprecation: `${resolvedModel} is deprecated and ${when} (${known.source}): choose a newer model`,
+    };
+  }
+
+  /** Asks the vendor's models endpoint, with this row's key and base URL, whether the model exists and the key works. */
+  async check(id: number, options: { reasoning?: boolean; signal?: AbortSignal } = {}): Promise<ModelCheck> {
+    const row = await this.withKey(id);
+    if (!row) throw notFound("Model", id);
+    return checkModel(this.llm, { ...specOf(row), reasoning: options.reasoning }, options.signal);
+  }
+
+  /** checkModel for a spec already loaded (e.g. from a run plan). */
+  checkSpec(spec: ModelSpec, signal?: AbortSignal): Promise<ModelCheck> {
+    return checkModel(this.llm, spec, signal);
+  }
+
   async withKey(id: number): Promise<ModelWithKey | null> {
     const model = await this.models.createQueryBuilder("m").addSelect("m.apiKey").where("m.id = :id", { id }).getOne();
     if (!model) return null;
@@ -101,4 +139,8 @@ export class ModelService {
       baseUrl: model.baseUrl,
     };
   }
+}
+
+export function specOf(row: ModelWithKey): ModelSpec {
+  return { vendor: row.vendor, apiKey: row.apiKey, model: row.model, baseUrl: row.baseUrl };
 }

@@ -6,6 +6,8 @@ import { RunStatus } from "../../entities/job-status";
 import { Rubric } from "../../entities/rubric";
 import { Score } from "../../entities/score";
 import type { LlmConfig } from "../config";
+import { resolveModelName, type ModelSpec } from "../llm";
+import type { RunPlan } from "../runner/plan";
 import { badInput, conflict, notFound } from "../errors";
 import { capExceeded, CAPS } from "../limits/caps";
 import type { Logger } from "../logger";
@@ -102,11 +104,41 @@ export class RunService {
           `use fewer cases, combinations, overlaps or replications`,
       );
     }
+    await this.checkModelsOf(plan);
     try {
       return await this.startPlan(plan, input);
     } catch (error) {
       if (error instanceof RunConflictError) throw conflict(error.message);
       throw error;
+    }
+  }
+
+  /**
+   * Asks the vendor about every model of the plan (once per name, key and base URL) before anything is
+   * planned, and refuses the start naming the first model the vendor does not serve or whose key it
+   * refuses: otherwise every job of the run would fail the same way.
+   */
+  private async checkModelsOf(plan: RunPlan): Promise<void> {
+    const specs = new Map<string, { spec: ModelSpec; role: string }>();
+    for (const c of plan.combinations) {
+      for (const [spec, role] of [
+        [c.generator, `generator of combination ${c.id}`],
+        [c.grader, `grader of combination ${c.id}`],
+      ] as const) {
+        const key = [spec.vendor, resolveModelName(this.llm, spec), spec.apiKey, spec.baseUrl ?? ""].join("\u0000");
+        if (!specs.has(key)) specs.set(key, { spec, role });
+      }
+    }
+    const checks = await Promise.all(
+      [...specs.values()].map(async (s) => ({ ...s, check: await this.models.checkSpec(s.spec) })),
+    );
+    const bad = checks.find((c) => c.check.status !== "ok");
+    if (bad) {
+      throw badInput(`Run not started: ${bad.spec.vendor} model ${bad.check.model} (${bad.role}): ${bad.check.message}`, {
+        model: bad.check.model,
+        vendor: bad.spec.vendor,
+        check: bad.check.status,
+      });
     }
   }
 

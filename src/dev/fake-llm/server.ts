@@ -17,11 +17,20 @@
  *   DELETE /__admin/faults                                  → { ok }
  *   POST   /__admin/scripted    a ScriptedAnswer or array   → { ok }
  *   POST   /__admin/latency     { "ms": 50 }                → { ok }
- *   POST   /__admin/reset       faults, scripts, log, counters, latency back to the start → { ok }
+ *   POST   /__admin/models      { "models": [...] | null }  → { ok }   (null: every model exists)
+ *   POST   /__admin/keys        { "refused": [...], "quotaExhausted": [...] } → { ok }
+ *   POST   /__admin/reset       faults, scripts, log, counters, latency, models, keys back to the start → { ok }
+ *
+ * Like the real vendors it also answers `GET /v1/models` and `GET /v1/models/{id}` (OpenAI's shape
+ * when the request carries no `anthropic-version` header, Anthropic's when it does), refuses
+ * keys listed as refused (401) or out of quota (429 insufficient_quota / 400 billing), and refuses
+ * with a 400 what the real vendor refuses for a model's family (./refusals.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fakeValue, makeRng, malformedJson, schemaViolation, seedFor, wordsOf } from "./answer";
+import { keyOf, modelsAnswer, type FakeModelInfo } from "./models";
+import { refusalOf } from "./refusals";
 
 export type FakeVendor = "openai" | "anthropic";
 export type FaultKind = "429" | "500" | "529" | "401" | "400" | "hang" | "reset" | "malformed_json" | "schema_violation";
@@ -96,6 +105,17 @@ export interface FakeLlmServerOptions {
   logBodies?: boolean;
   /** Oldest log entries are dropped beyond this many (default 50,000). Counters keep counting. */
   maxLogEntries?: number;
+  /** The models the models endpoint lists; requests for others get 404. Default: every model exists. */
+  models?: (string | FakeModelInfo)[] | null;
+  /** Models that refuse a temperature, beyond the real vendors' own (./refusals.ts). */
+  refuseTemperature?: string[];
+}
+
+export interface FakeKeyRules {
+  /** Keys answered 401 (authentication error) on every request. */
+  refused?: string[];
+  /** Keys answered with the vendor's quota / billing error on every generation request. */
+  quotaExhausted?: string[];
 }
 
 export interface FakeLlmServer {
@@ -107,6 +127,9 @@ export interface FakeLlmServer {
   /** Requests being handled now, and the most seen at once, per vendor, since the last reset. */
   stats(): { total: number; inFlight: Record<FakeVendor, number>; maxInFlight: Record<FakeVendor, number> };
   setLatency(ms: number): void;
+  /** null: every model exists (the default). */
+  setModels(models: (string | FakeModelInfo)[] | null): void;
+  setKeys(rules: FakeKeyRules): void;
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   addScriptedAnswer(answer: ScriptedAnswer): void;
@@ -146,6 +169,33 @@ const ERROR_TYPES: Record<string, { openai: string; anthropic: string; message: 
   "529": { openai: "overloaded", anthropic: "overloaded_error", message: "Overloaded (fake fault)" },
 };
 
+function normaliseModels(list: (string | FakeModelInfo)[] | null): FakeModelInfo[] | null {
+  return list === null ? null : list.map((m) => (typeof m === "string" ? { id: m } : m));
+}
+
+/** The vendors' own wording for a refused key and for an exhausted quota. */
+const KEY_ERRORS = {
+  refused: {
+    openai: { status: 401, type: "invalid_request_error", code: "invalid_api_key", message: "Incorrect API key provided." },
+    anthropic: { status: 401, type: "authentication_error", code: null, message: "invalid x-api-key" },
+  },
+  quota: {
+    openai: {
+      status: 429,
+      type: "insufficient_quota",
+      code: "insufficient_quota",
+      message: "You exceeded your current quota, please check your plan and billing details.",
+    },
+    anthropic: {
+      status: 400,
+      type: "invalid_request_error",
+      code: null,
+      message:
+        "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.",
+    },
+  },
+} as const;
+
 function vendorOf(path: string): FakeVendor | null {
   if (path.endsWith("/chat/completions")) return "openai";
   if (path.endsWith("/messages")) return "anthropic";
@@ -172,6 +222,10 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
   let latencyMs = options.latencyMs ?? 0;
   let faults: LiveRule<FaultRule>[] = [];
   let scripts: LiveRule<ScriptedAnswer>[] = [];
+  let models: FakeModelInfo[] | null = normaliseModels(options.models ?? null);
+  let refusedKeys = new Set<string>();
+  let quotaKeys = new Set<string>();
+  const noTemperature = new Set(options.refuseTemperature ?? []);
   const requests: FakeRequestLog[] = [];
   let total = 0;
   let nextId = 1;
@@ -228,6 +282,57 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
         : { type: "error", error: { type: t.anthropic, message: t.message } };
     sendJson(res, status, body, headers);
     return status;
+  }
+
+  function sendVendorError(
+    res: http.ServerResponse,
+    vendor: FakeVendor,
+    status: number,
+    type: string,
+    code: string | null,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
+    const body =
+      vendor === "openai" ? { error: { message, type, code, param: null } } : { type: "error", error: { type, message } };
+    sendJson(res, status, body, headers);
+  }
+
+  function handleModels(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+    const vendor: FakeVendor = req.headers["anthropic-version"] !== undefined ? "anthropic" : "openai";
+    const key = keyOf(req.headers);
+    const entry: FakeRequestLog = {
+      id: nextId++,
+      vendor,
+      path,
+      model: null,
+      stream: false,
+      status: 0,
+      receivedAt: Date.now(),
+      tag: null,
+      fault: null,
+    };
+    total++;
+    requests.push(entry);
+    if (refusedKeys.has(key)) {
+      const e = KEY_ERRORS.refused[vendor];
+      entry.status = e.status;
+      sendVendorError(res, vendor, e.status, e.type, e.code, e.message);
+      return;
+    }
+    const answer = modelsAnswer(vendor, decodeURIComponent(path.slice("/v1/models".length).replace(/^\//, "")), models);
+    entry.model = answer.model;
+    entry.status = answer.status;
+    if (answer.status === 200) sendJson(res, 200, answer.body);
+    else
+      sendVendorError(
+        res,
+        vendor,
+        404,
+        vendor === "openai" ? "invalid_request_error" : "not_found_error",
+        "model_not_found",
+        answer.message,
+      );
   }
 
   /** The answer's JSON text, or plain text when the request asked for no structure. */
@@ -429,10 +534,15 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       return;
     }
     const model = typeof body.model === "string" ? body.model : "";
+    const key = keyOf(req.headers);
+    const keyRule = refusedKeys.has(key) ? KEY_ERRORS.refused : quotaKeys.has(key) ? KEY_ERRORS.quota : null;
+    const refusal = keyRule ? null : refusalOf(vendor, body, noTemperature);
+    const unknownModel = !keyRule && !refusal && models !== null && !models.some((m) => m.id === model);
     const tagHeader = req.headers["x-fake-tag"];
     const incoming: Incoming = { vendor, path, model, tag: typeof tagHeader === "string" ? tagHeader : null, bodyText };
-    const fault = faults.length ? pickFault(incoming) : null;
-    const script = !fault && scripts.length ? pickScript(incoming) : null;
+    const refused = keyRule !== null || refusal !== null || unknownModel;
+    const fault = !refused && faults.length ? pickFault(incoming) : null;
+    const script = !refused && !fault && scripts.length ? pickScript(incoming) : null;
     const entry: FakeRequestLog = {
       id: nextId++,
       vendor,
@@ -455,6 +565,31 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
 
     const answer = () => {
       if (res.destroyed || res.writableEnded) return;
+      if (keyRule) {
+        const e = keyRule[vendor];
+        entry.status = e.status;
+        sendVendorError(res, vendor, e.status, e.type, e.code, e.message);
+        return;
+      }
+      if (refusal) {
+        entry.status = 400;
+        sendVendorError(res, vendor, 400, "invalid_request_error", null, refusal);
+        return;
+      }
+      if (unknownModel) {
+        entry.status = 404;
+        const message =
+          vendor === "openai" ? `The model \`${model}\` does not exist or you do not have access to it.` : `model: ${model}`;
+        sendVendorError(
+          res,
+          vendor,
+          404,
+          vendor === "openai" ? "invalid_request_error" : "not_found_error",
+          "model_not_found",
+          message,
+        );
+        return;
+      }
       switch (fault?.fault) {
         case "hang":
           return; // keep the request open until the client gives up or the server closes
@@ -532,6 +667,20 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
         sendJson(res, 200, { ok: true });
         return;
       }
+      case "POST /__admin/models": {
+        const list = (payload as { models?: unknown } | undefined)?.models;
+        if (list !== null && !Array.isArray(list)) {
+          sendJson(res, 400, { error: "admin: models needs { models: [ids] | null }" });
+          return;
+        }
+        server.setModels(list as string[] | null);
+        sendJson(res, 200, { ok: true });
+        return;
+      }
+      case "POST /__admin/keys":
+        server.setKeys((payload ?? {}) as FakeKeyRules);
+        sendJson(res, 200, { ok: true });
+        return;
       case "POST /__admin/reset":
         server.reset();
         sendJson(res, 200, { ok: true });
@@ -547,8 +696,10 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
     req.on("end", () => {
       const bodyText = chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8");
       const rawUrl = req.url ?? "/";
+      const path = rawUrl.split("?")[0];
       if (rawUrl.startsWith("/__admin/")) handleAdmin(req, res, new URL(rawUrl, "http://fake"), bodyText);
-      else handleVendor(req, res, rawUrl.split("?")[0], bodyText);
+      else if (req.method === "GET" && (path === "/v1/models" || path.startsWith("/v1/models/"))) handleModels(req, res, path);
+      else handleVendor(req, res, path, bodyText);
     });
   });
   httpServer.keepAliveTimeout = 30_000;
@@ -585,6 +736,13 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
     setLatency(ms) {
       latencyMs = ms;
     },
+    setModels(list) {
+      models = normaliseModels(list);
+    },
+    setKeys(rules) {
+      refusedKeys = new Set(rules.refused ?? []);
+      quotaKeys = new Set(rules.quotaExhausted ?? []);
+    },
     addFault(rule) {
       faults.push({ rule, seen: 0, applied: 0 });
     },
@@ -600,6 +758,9 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       requests.length = 0;
       total = 0;
       latencyMs = options.latencyMs ?? 0;
+      models = normaliseModels(options.models ?? null);
+      refusedKeys = new Set();
+      quotaKeys = new Set();
       maxInFlight.openai = inFlight.openai;
       maxInFlight.anthropic = inFlight.anthropic;
     },

@@ -2,9 +2,10 @@
  * Anthropic Messages. Structured output through one tool whose `input_schema` is our schema.
  *
  * Chat calls force that tool (`tool_choice: {type: "tool"}`). Anthropic refuses a forced tool while
- * extended thinking is on, so reasoning calls send `thinking: {type: "enabled"}` with
- * `tool_choice: {type: "auto"}` and a system line asking for the tool; when the model answers in
- * text instead, the text is parsed as JSON. Either way the answer is validated like any other.
+ * thinking is on, so reasoning calls send `thinking` (`enabled` with a budget, or `adaptive`, as the
+ * model's family says) with `tool_choice: {type: "auto"}` and a system line asking for the tool; when
+ * the model answers in text instead, the text is parsed as JSON. Either way the answer is validated
+ * like any other.
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import { withCallSignal } from "./call-signal";
@@ -49,16 +50,18 @@ export async function sendAnthropic(client: Anthropic, req: VendorRequest, signa
     tools: [tool],
     max_tokens: req.maxOutputTokens,
   };
-  if (req.reasoning) {
-    const budget = Math.max(MIN_THINKING_BUDGET, Math.floor(req.maxOutputTokens / 2));
-    body.max_tokens = Math.max(req.maxOutputTokens, budget + MIN_THINKING_BUDGET);
-    body.thinking = { type: "enabled", budget_tokens: budget };
+  if (req.reasoning?.kind === "anthropic_thinking") {
+    if (req.reasoning.mode === "enabled") {
+      const budget = Math.max(MIN_THINKING_BUDGET, Math.floor(req.maxOutputTokens / 2));
+      body.max_tokens = Math.max(req.maxOutputTokens, budget + MIN_THINKING_BUDGET);
+      body.thinking = { type: "enabled", budget_tokens: budget };
+    } else body.thinking = { type: "adaptive" };
     body.tool_choice = { type: "auto" };
     body.system = `${req.system}\n\nAnswer by calling the tool "${req.schemaName}" exactly once.`;
   } else {
     body.tool_choice = { type: "tool", name: req.schemaName };
-    // SDK 1.14's types no longer list `temperature`; the Messages API still takes it for the models
-    // in config.defaults, and a reproducible chat grader needs it.
+    // SDK 1.14's types no longer list `temperature`; the Messages API still takes it from models
+    // before 4.7 (the family decides), and a reproducible chat grader needs it.
     if (req.temperature !== undefined) (body as { temperature?: number }).temperature = req.temperature;
   }
   const message = await withCallSignal(signal, (callSignal) =>

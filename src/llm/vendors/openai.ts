@@ -1,6 +1,7 @@
 /**
  * OpenAI Chat Completions, so any OpenAI-compatible server works too. Structured output through
- * `response_format: json_schema` (strict); reasoning models get `reasoning_effort` and no temperature.
+ * `response_format: json_schema` (strict). Which of `reasoning_effort` and `temperature` is sent was
+ * decided by the model's family (../models/families.ts).
  */
 import type OpenAI from "openai";
 import { withCallSignal } from "./call-signal";
@@ -18,8 +19,8 @@ export async function sendOpenAi(client: OpenAI, req: VendorRequest, signal: Abo
     },
     max_completion_tokens: req.maxOutputTokens,
   };
-  if (req.reasoning) body.reasoning_effort = OPENAI_REASONING_EFFORT;
-  else if (req.temperature !== undefined) body.temperature = req.temperature;
+  if (req.reasoning?.kind === "openai_effort") body.reasoning_effort = OPENAI_REASONING_EFFORT;
+  if (req.temperature !== undefined) body.temperature = req.temperature;
   const completion = await withCallSignal(signal, (callSignal) => client.chat.completions.create(body, { signal: callSignal }));
   const choice = completion.choices?.[0];
   const message = choice?.message;

@@ -1,4 +1,5 @@
 /** What the structured-output loop asks of a vendor adapter: one HTTP request, one raw answer. */
+import type { ModelFamily } from "../models/families";
 import type { JsonSchema } from "../types";
 
 export interface ChatMessage {
@@ -14,9 +15,10 @@ export interface VendorRequest {
   schemaName: string;
   schemaDescription: string;
   schema: JsonSchema;
-  /** Omitted for reasoning calls, which the vendors run at their own fixed temperature. */
+  /** Omitted for reasoning calls and for models that refuse one (they run at the vendor's default). */
   temperature?: number;
-  reasoning: boolean;
+  /** How to ask this model to reason (from its family); null for a plain call. */
+  reasoning: ModelFamily["reasoning"];
   maxOutputTokens: number;
 }
 

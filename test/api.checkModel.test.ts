@@ -1,0 +1,85 @@
+/**
+ * Models through the API: the resolved name and end of life of each model, checkModel asking the
+ * fake vendor with the row's key and base URL, and startExperimentRun refusing before it plans
+ * anything when a model of the experiment does not exist or its key is refused.
+ */
+import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
+import { DEFAULT_MODELS } from "../src/llm/models/defaults";
+import { dataOf, errorCodeOf, startTestApp, type TestApp } from "./support/app";
+import { countRows, KEY, seedExperiment } from "./support/experiment";
+
+describe("models that exist, through the API", () => {
+  let fake: FakeLlmServer;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await makeFakeLlmServer({ seed: 2, logBodies: false });
+    t = await startTestApp();
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await t.stop();
+    await fake.close();
+  });
+
+  async function createModel(vendor: string, model: string, apiKey = KEY): Promise<number> {
+    const baseUrl = vendor === "openai" ? fake.openaiBaseUrl : fake.anthropicBaseUrl;
+    return dataOf(
+      await t.gql(`mutation($i: CreateModelInput!) { createModel(input: $i) { id } }`, { i: { vendor, model, apiKey, baseUrl } }),
+    ).createModel.id;
+  }
+
+  test("Model shows the resolved name instead of 'default', and the end of life of a deprecated one", async () => {
+    const defaultId = await createModel("anthropic", "");
+    const oldId = await createModel("anthropic", "claude-sonnet-4-5-20250929");
+    const fields = "resolvedModel endOfLife deprecation";
+    const { a, b } = dataOf(await t.gql(`{ a: model(id: ${defaultId}) { ${fields} } b: model(id: ${oldId}) { ${fields} } }`));
+    expect(a).toEqual({ resolvedModel: DEFAULT_MODELS.anthropic.chat, endOfLife: null, deprecation: null });
+    expect(b).toEqual({
+      resolvedModel: "claude-sonnet-4-5-20250929",
+      endOfLife: "2026-11-30",
+      deprecation: expect.stringContaining("reaches end of life on 2026-11-30"),
+    });
+  });
+
+  test("checkModel asks the vendor with the row's key and says what it answered", async () => {
+    fake.setModels(["gpt-4.1"]);
+    const good = await createModel("openai", "gpt-4.1");
+    const missing = await createModel("openai", "gpt-9");
+    const q = (id: number) => t.gql(`{ checkModel(id: ${id}) { status model message endOfLife } }`);
+    expect(dataOf(await q(good)).checkModel).toMatchObject({ status: "ok", model: "gpt-4.1" });
+    expect(dataOf(await q(missing)).checkModel).toMatchObject({ status: "not_found", message: expect.stringContaining("gpt-9") });
+    expect(errorCodeOf(await q(999_999))).toBe("NOT_FOUND");
+  });
+
+  test("startExperimentRun refuses, naming the model and the vendor's answer, and plans nothing", async () => {
+    const seeded = await seedExperiment(t, fake, {
+      name: "precheck",
+      cases: 1,
+      combinations: [{ generator: ["openai", "gen-exists"], grader: ["anthropic", "grader-gone"] }],
+    });
+    fake.setModels(["gen-exists"]);
+    const before = fake.requestCount();
+    const res = await t.gql(`mutation($e: Int!) { startExperimentRun(experimentId: $e, workers: 2, maxAttempts: 1) { id } }`, {
+      e: seeded.experimentId,
+    });
+    expect(errorCodeOf(res)).toBe("BAD_USER_INPUT");
+    expect(res.errors![0].message).toBe(
+      "Run not started: anthropic model grader-gone (grader of combination " +
+        `${seeded.combinationIds[0]}): anthropic does not know the model grader-gone (HTTP 404): check its name.`,
+    );
+    expect(JSON.stringify(res)).not.toContain(KEY);
+    expect(fake.requestCount() - before).toBe(2); // two model checks, no generation
+    expect(await countRows(t, `SELECT count(*) FROM experiment_result WHERE experiment_id = $1`, [seeded.experimentId])).toBe(0);
+
+    fake.setModels(null);
+    fake.setKeys({ refused: [KEY] });
+    const refused = await t.gql(
+      `mutation($e: Int!) { startExperimentRun(experimentId: $e, workers: 2, maxAttempts: 1) { id } }`,
+      {
+        e: seeded.experimentId,
+      },
+    );
+    expect(errorCodeOf(refused)).toBe("BAD_USER_INPUT");
+    expect(refused.errors![0].message).toContain("refused the key (HTTP 401)");
+  });
+});
