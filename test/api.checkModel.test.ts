@@ -68,7 +68,8 @@ describe("models that exist, through the API", () => {
         `${seeded.combinationIds[0]}): anthropic does not know the model grader-gone (HTTP 404): check its name.`,
     );
     expect(JSON.stringify(res)).not.toContain(KEY);
-    expect(fake.requestCount() - before).toBe(2); // two model checks, no generation
+    expect(fake.requestCount() - before).toBe(0); // no generation
+    expect(fake.requestCount({ pathIncludes: "/v1/models/" })).toBe(2); // two model checks
     expect(await countRows(t, `SELECT count(*) FROM experiment_result WHERE experiment_id = $1`, [seeded.experimentId])).toBe(0);
 
     fake.setModels(null);

@@ -123,6 +123,7 @@ export interface FakeLlmServer {
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
   requests: FakeRequestLog[];
+  /** Without a filter: generation requests only (models-endpoint requests are logged, not counted). */
   requestCount(filter?: FakeMatch & { status?: number }): number;
   /** Requests being handled now, and the most seen at once, per vendor, since the last reset. */
   stats(): { total: number; inFlight: Record<FakeVendor, number>; maxInFlight: Record<FakeVendor, number> };
@@ -312,7 +313,6 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       tag: null,
       fault: null,
     };
-    total++;
     requests.push(entry);
     if (refusedKeys.has(key)) {
       const e = KEY_ERRORS.refused[vendor];
@@ -321,7 +321,6 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       return;
     }
     const answer = modelsAnswer(vendor, decodeURIComponent(path.slice("/v1/models".length).replace(/^\//, "")), models);
-    entry.model = answer.model;
     entry.status = answer.status;
     if (answer.status === 200) sendJson(res, 200, answer.body);
     else

@@ -9,7 +9,8 @@
  *   take only `adaptive` and refuse `temperature` (400).
  *
  * A name this module cannot place (an OpenAI-compatible server's own model, a fake one) gets the
- * older, widest behaviour: temperature, and `enabled` thinking when asked to reason.
+ * older, widest behaviour: temperature on plain calls, and `reasoning_effort` or `enabled` thinking
+ * when asked to reason.
  */
 import type { Vendor } from "../types";
 
@@ -23,6 +24,7 @@ export interface ModelFamily {
 }
 
 const OPENAI_REASONING = /^(o\d|gpt-5)/;
+const OPENAI_CHAT = /^(gpt-4|gpt-3\.5|chatgpt-)|-chat/;
 
 /** claude-opus-4-7, claude-sonnet-4-5-20250929, claude-opus-5, claude-mythos-preview … */
 const ANTHROPIC_NAME = /^claude-(haiku|sonnet|opus|fable|mythos)-(\d+|preview)(?:-(\d{1,2}))?(?:-\d{8})?$/;
@@ -39,7 +41,7 @@ function anthropicFamily(model: string): ModelFamily {
 
 export function modelFamily(vendor: Vendor, model: string): ModelFamily {
   if (vendor === "anthropic") return anthropicFamily(model);
-  if (OPENAI_REASONING.test(model) && !model.includes("-chat"))
-    return { acceptsTemperature: false, reasoning: { kind: "openai_effort" } };
-  return { acceptsTemperature: true, reasoning: null };
+  if (OPENAI_CHAT.test(model)) return { acceptsTemperature: true, reasoning: null };
+  if (OPENAI_REASONING.test(model)) return { acceptsTemperature: false, reasoning: { kind: "openai_effort" } };
+  return { acceptsTemperature: true, reasoning: { kind: "openai_effort" } };
 }
