@@ -7,7 +7,6 @@ import { Rubric } from "../../entities/rubric";
 import { Score } from "../../entities/score";
 import type { LlmConfig } from "../config";
 import { resolveModelName, type ModelSpec } from "../llm";
-import type { RunPlan } from "../runner/plan";
 import { badInput, conflict, notFound } from "../errors";
 import { capExceeded, CAPS } from "../limits/caps";
 import type { Logger } from "../logger";
