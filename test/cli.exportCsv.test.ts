@@ -20,6 +20,8 @@ describe("CSV export", () => {
   test("a row whose case name and author are formulas comes out neutralised", () => {
     const row: ExportRow = {
       experimentId: 1,
+      version: "v1",
+      generatorName: "builtin",
       resultId: 2,
       caseId: 3,
       caseName: "=cmd|' /C calc'!A0",
@@ -31,16 +33,20 @@ describe("CSV export", () => {
       overlap: 100,
       noteReplication: 0,
       noteFailed: false,
+      noteCostUsd: 0.01,
       gradeId: 5,
       gradeReplication: 0,
+      gradeCostUsd: 0.002,
+      gradeInputTokens: 100,
+      gradeOutputTokens: 20,
       rubricId: 6,
       rubricAuthor: "+ana@example.com",
       overallScore: -10,
-      criteria: { "0": -10 },
+      criteria: { "0": { score: -10, satisfaction: 60, criterion: "=Penalize x", weight: 25, sense: "negative" } },
     };
     const [, line] = toCsv([row]).trim().split("\n");
     expect(line).toBe(
-      `1,2,3,'=cmd|' /C calc'!A0,4,openai/default,'@anthropic/default,false,100,0,5,0,6,'+ana@example.com,-10,-10`,
+      `1,v1,builtin,2,3,'=cmd|' /C calc'!A0,4,openai/default,'@anthropic/default,false,100,0,0.01,5,0,0.002,100,20,6,'+ana@example.com,-10,-10,60,'=Penalize x,25,negative`,
     );
   });
 });

@@ -49,6 +49,8 @@ describe("krippendorffAlphaInterval", () => {
 const agg = (index: number, meanSatisfaction: number, extra: Partial<CriterionAggregate> = {}): CriterionAggregate => ({
   rubricId: 1,
   index,
+  caseName: "case",
+  author: "ana@example.com",
   criterion: `criterion ${index}`,
   weight: 10,
   sense: "positive",

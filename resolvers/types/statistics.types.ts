@@ -113,6 +113,10 @@ export class CriterionFigure {
   rubricId!: number;
   @Field(() => Int, { description: "Position in the rubric, from 0" })
   index!: number;
+  @Field({ description: "The case of the rubric" })
+  caseName!: string;
+  @Field({ description: "The rubric's author" })
+  author!: string;
   @Field()
   criterion!: string;
   @Field(() => Float)
@@ -249,6 +253,10 @@ export class CriterionMove {
   rubricId!: number;
   @Field(() => Int)
   index!: number;
+  @Field()
+  caseName!: string;
+  @Field()
+  author!: string;
   @Field()
   criterion!: string;
   @Field(() => Float)

@@ -1,8 +1,24 @@
-/** `experiment export`: one row per grade, with the names a reader needs, as CSV or JSON. */
+/**
+ * `experiment export`: one row per grade, with the names a reader needs, as CSV or JSON. Each row
+ * carries its criteria's text, weight and sense beside their satisfaction and score, since the i-th
+ * criterion means something else in each case's rubric.
+ */
 import type { GraphQLClient } from "./client";
+
+/** One criterion of a grade: satisfaction on the existing tool's scale (negative: 100 = fault absent). */
+export interface ExportCriterion {
+  score: number;
+  satisfaction: number;
+  criterion: string;
+  weight: number;
+  sense: string;
+}
 
 export interface ExportRow {
   experimentId: number;
+  /** The version of the generator under test, and the generator's name. */
+  version: string;
+  generatorName: string;
   resultId: number;
   caseId: number;
   caseName: string;
@@ -14,13 +30,17 @@ export interface ExportRow {
   overlap: number;
   noteReplication: number;
   noteFailed: boolean;
+  noteCostUsd: number;
   gradeId: number;
   gradeReplication: number;
+  gradeCostUsd: number;
+  gradeInputTokens: number;
+  gradeOutputTokens: number;
   rubricId: number;
   rubricAuthor: string;
   overallScore: number | null;
-  /** Criterion position in the rubric → score. */
-  criteria: Record<string, number>;
+  /** Criterion position in the rubric → its grade. */
+  criteria: Record<string, ExportCriterion>;
 }
 
 interface ModelRef {
@@ -28,15 +48,16 @@ interface ModelRef {
   displayName: string;
 }
 
-const EXPERIMENT_QUERY = `query($e: Int!) { experiment(id: $e) { id name
+const EXPERIMENT_QUERY = `query($e: Int!) { experiment(id: $e) { id name generator hyperscribeVersion
   models { id noteGraderIsReasoning noteGenerator { vendor displayName } noteGrader { vendor displayName } }
   cases { id rubrics { id author } } } }`;
 
 const RESULTS_QUERY = `query($e: Int!, $after: String) {
   experimentResults(experimentId: $e, first: 200, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { node { id caseId caseName experimentModelId cycleTranscriptOverlap noteReplication generatedNoteId
-      scores { id rubricId gradeReplication overallScore criteria { id score } } } } } }`;
+    edges { node { id caseId caseName experimentModelId cycleTranscriptOverlap noteReplication generatedNoteId costUsd
+      scores { id rubricId gradeReplication overallScore costUsd inputTokens outputTokens
+        criteria { id score satisfaction criterion weight sense } } } } } }`;
 
 export const modelName = (m: ModelRef) => `${m.vendor}/${m.displayName}`;
 
@@ -70,6 +91,8 @@ export async function collectExportRows(client: GraphQLClient, experimentId: num
       for (const s of node.scores) {
         rows.push({
           experimentId,
+          version: experiment.hyperscribeVersion,
+          generatorName: experiment.generator,
           resultId: node.id,
           caseId: node.caseId,
           caseName: node.caseName,
@@ -81,12 +104,21 @@ export async function collectExportRows(client: GraphQLClient, experimentId: num
           overlap: node.cycleTranscriptOverlap,
           noteReplication: node.noteReplication,
           noteFailed: node.generatedNoteId === null,
+          noteCostUsd: node.costUsd,
           gradeId: s.id,
           gradeReplication: s.gradeReplication,
+          gradeCostUsd: s.costUsd,
+          gradeInputTokens: s.inputTokens,
+          gradeOutputTokens: s.outputTokens,
           rubricId: s.rubricId,
           rubricAuthor: authors.get(s.rubricId) ?? "",
           overallScore: s.overallScore,
-          criteria: Object.fromEntries((s.criteria as { id: number; score: number }[]).map((c) => [String(c.id), c.score])),
+          criteria: Object.fromEntries(
+            (s.criteria as (ExportCriterion & { id: number })[]).map(({ id, score, satisfaction, criterion, weight, sense }) => [
+              String(id),
+              { score, satisfaction, criterion, weight, sense },
+            ]),
+          ),
         });
       }
     }
@@ -108,11 +140,16 @@ export function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A header and one line per row; criterion columns criterion_0 … up to the longest rubric. */
+/**
+ * A header and one line per row. Criterion columns up to the longest rubric: criterion_0 … (scores),
+ * then criterion_i_satisfaction, criterion_i_text, criterion_i_weight and criterion_i_sense groups.
+ */
 export function toCsv(rows: ExportRow[]): string {
   const criteria = Math.max(0, ...rows.map((r) => Math.max(-1, ...Object.keys(r.criteria).map(Number)) + 1));
   const fixed: (keyof ExportRow)[] = [
     "experimentId",
+    "version",
+    "generatorName",
     "resultId",
     "caseId",
     "caseName",
@@ -122,16 +159,30 @@ export function toCsv(rows: ExportRow[]): string {
     "graderIsReasoning",
     "overlap",
     "noteReplication",
+    "noteCostUsd",
     "gradeId",
     "gradeReplication",
+    "gradeCostUsd",
+    "gradeInputTokens",
+    "gradeOutputTokens",
     "rubricId",
     "rubricAuthor",
     "overallScore",
   ];
   const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  const header = [...fixed.map(snake), ...Array.from({ length: criteria }, (_, i) => `criterion_${i}`)];
+  const parts: [suffix: string, key: keyof ExportCriterion][] = [
+    ["", "score"],
+    ["_satisfaction", "satisfaction"],
+    ["_text", "criterion"],
+    ["_weight", "weight"],
+    ["_sense", "sense"],
+  ];
+  const indexes = Array.from({ length: criteria }, (_, i) => i);
+  const header = [...fixed.map(snake), ...parts.flatMap(([suffix]) => indexes.map((i) => `criterion_${i}${suffix}`))];
   const lines = rows.map((r) =>
-    [...fixed.map((k) => r[k]), ...Array.from({ length: criteria }, (_, i) => r.criteria[String(i)])].map(csvCell).join(","),
+    [...fixed.map((k) => r[k]), ...parts.flatMap(([, key]) => indexes.map((i) => r.criteria[String(i)]?.[key]))]
+      .map(csvCell)
+      .join(","),
   );
   return [header.join(","), ...lines].join("\n") + "\n";
 }

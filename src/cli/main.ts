@@ -7,6 +7,7 @@ import { ApiError, makeClient } from "./client";
 import * as commands from "./commands";
 import { InterruptedError, processIo, type CliIo } from "./io";
 import { readCliEnv, resolveUrl, UsageError } from "./options";
+import { compare, experimentReport } from "./report";
 
 type Command = (ctx: commands.CommandContext) => Promise<number>;
 
@@ -18,8 +19,12 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     create: commands.experimentCreate,
     run: commands.experimentRun,
     export: commands.experimentExport,
+    report: experimentReport,
   },
 };
+
+/** Commands without a sub-command: `note-eval compare a b`. */
+const TOP_LEVEL: Partial<Record<string, Command>> = { compare };
 
 export const USAGE = `Usage: note-eval [--url URL] <command>
 
@@ -31,6 +36,9 @@ export const USAGE = `Usage: note-eval [--url URL] <command>
   experiment create --file spec.json
   experiment run <id> [--workers N] [--max-attempts N] [--retry-failed]
   experiment export <id> [--format csv|json] [--out FILE]
+  experiment report <id> [--format table|json|csv|md]   means with CIs, variance split, agreement, worst criteria
+  compare <arm> <arm>… [--baseline N] [--normalised] [--seed S] [--format table|json|csv|md]
+                                             arm = <experiment id or name>[:<combination id>][@<overlap>]
 
 The server URL comes from --url, else NOTE_EVAL_URL, else http://127.0.0.1:4000/graphql.
 Exit codes: 0 success, 1 failed notes/grades or a cancelled run, 2 usage or API errors.
@@ -60,10 +68,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout.write(USAGE);
       return group ? 0 : 2;
     }
-    const command = COMMANDS[group]?.[name ?? ""];
+    const topLevel = TOP_LEVEL[group];
+    const command = topLevel ?? COMMANDS[group]?.[name ?? ""];
     if (!command) throw new UsageError(`unknown command "${[group, name].filter(Boolean).join(" ")}"`);
     client = makeClient(resolveUrl(url, readCliEnv(io.env)));
-    return await command({ io, client, args });
+    return await command({ io, client, args: topLevel ? rest.slice(1) : args });
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`note-eval: ${error.message}\n\n${USAGE}`);

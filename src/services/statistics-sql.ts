@@ -192,9 +192,9 @@ export async function fetchCriterionAggregates(db: DataSource, filter: ArmFilter
             count(*) FILTER (WHERE u.n >= 2)::int AS replicated,
             count(*) FILTER (WHERE u.n >= 2 AND u.sat_min < 50 AND u.sat_max >= 50)::int AS flipped,
             r.rubric -> u.idx ->> 'criterion' AS criterion, (r.rubric -> u.idx ->> 'weight')::float8 AS weight,
-            r.rubric -> u.idx ->> 'sense' AS sense
-     FROM unit u JOIN rubric r ON r.id = u.rubric_id
-     GROUP BY u.combination_id, u.overlap, u.rubric_id, u.idx, r.rubric`,
+            r.rubric -> u.idx ->> 'sense' AS sense, k.name AS case_name, r.author
+     FROM unit u JOIN rubric r ON r.id = u.rubric_id JOIN "case" k ON k.id = r.case_id
+     GROUP BY u.combination_id, u.overlap, u.rubric_id, u.idx, r.id, k.id`,
     armParams(filter),
   );
   return rows.map((r) => ({
@@ -202,6 +202,8 @@ export async function fetchCriterionAggregates(db: DataSource, filter: ArmFilter
     overlap: r.overlap as number,
     rubricId: r.rubric_id as number,
     index: r.idx as number,
+    caseName: r.case_name as string,
+    author: r.author as string,
     criterion: (r.criterion as string | null) ?? "",
     weight: Number(r.weight ?? 0),
     sense: (r.sense as string | null) ?? "",

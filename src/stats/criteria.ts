@@ -7,6 +7,9 @@
 export interface CriterionRef {
   rubricId: number;
   index: number;
+  /** Where the rubric comes from: its case and author (the same text recurs across cases and authors). */
+  caseName: string;
+  author: string;
   criterion: string;
   weight: number;
   sense: string;
@@ -69,6 +72,8 @@ export function criteriaThatMoved(
     moves.push({
       rubricId: ca.rubricId,
       index: ca.index,
+      caseName: ca.caseName,
+      author: ca.author,
       criterion: ca.criterion,
       weight: ca.weight,
       sense: ca.sense,
