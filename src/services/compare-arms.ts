@@ -142,7 +142,9 @@ export async function compareArms(
 ): Promise<ArmsComparison> {
   const { baseline, seed } = checkOptions(specs, options);
   const scale = options.scale ?? "overall";
-  const resolved = await Promise.all(specs.map((spec, i) => resolveArm(db, spec, i)));
+  // One after the other, so that the error a client sees is always the first bad arm's.
+  const resolved: Omit<ResolvedArm, "cases" | "mean">[] = [];
+  for (const [i, spec] of specs.entries()) resolved.push(await resolveArm(db, spec, i));
   const filters: ArmFilter[] = resolved.map((a) => ({
     experimentId: a.experimentId,
     combinationId: a.combinationId,
