@@ -9,6 +9,7 @@ import { openDatabase } from "./db/data-source";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
 import { InMemoryEventBus, type EventBus } from "./events/event-bus";
 import { GeneratorRegistry } from "./generators";
+import { ApiKeyCipher } from "./keys/api-keys";
 import { makeLlmClients } from "./llm";
 import { makeLogger, type Logger } from "./logger";
 import { queryProgress } from "./runner/progress";
@@ -44,6 +45,24 @@ async function connectDatabase(config: Config, logger: Logger): Promise<{ url: s
     onNotice: (m) => logger.info(m),
   });
   return { url: embedded.url, embedded };
+}
+
+/** The master key, and the key migration: stored keys not sealed under it (plaintext, or a previous key) are resealed. */
+async function loadApiKeys(config: Config, db: DataSource, logger: Logger): Promise<ApiKeyCipher> {
+  const keys = await ApiKeyCipher.load(config.masterKey);
+  if (keys.keyring.createdFile)
+    logger.info(
+      `Created the master key file ${keys.keyring.createdFile} (mode 0600): back it up; API keys cannot be read without it`,
+    );
+  const { sealed, resealed, unreadable } = await keys.resealStored(db);
+  if (sealed > 0) logger.info(`Sealed ${sealed} stored API key(s) that were plaintext`);
+  if (resealed > 0) logger.info(`Resealed ${resealed} stored API key(s) under the current master key`);
+  if (unreadable > 0) {
+    logger.warn(
+      `${unreadable} stored API key(s) are sealed under a master key this server does not have: runs with those models fail until the key is set again`,
+    );
+  }
+  return keys;
 }
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -83,7 +102,14 @@ async function startOnDatabase(
   });
   const generators = new GeneratorRegistry(config.generators, { llm, prices: config.llm.prices, logger });
   await generators.start();
-  const services = makeServices(db, runner, llm, logger, generators);
+  const keys = await loadApiKeys(config, db, logger);
+  const services = makeServices(db, runner, {
+    llm,
+    logger,
+    generators,
+    keys,
+    baseUrlAllowlist: config.baseUrlAllowlist,
+  });
   const schema = await makeSchema({ pubSub: pubSubOf(bus) });
   const context = (): Context => ({ services, config, logger, db, bus, loaders: services.runs.makeLoaders() });
   const server = await startServer({

@@ -59,6 +59,15 @@ export interface LimitsConfig {
   introspection: boolean;
 }
 
+export interface MasterKeyConfig {
+  /** MASTER_KEY: base64 of 32 bytes; when set, no key file is used. */
+  fromEnvironment: string | undefined;
+  /** MASTER_KEY_PREVIOUS: the key MASTER_KEY replaced, until the server has resealed every API key. */
+  previousFromEnvironment: string | undefined;
+  /** MASTER_KEY_FILE: created on first start (mode 0600) when MASTER_KEY is unset. */
+  file: string;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -72,6 +81,13 @@ export interface Config {
   /** Folders importCaseFolder may read from (and below); the shared data folder by default. */
   importRoots: string[];
   limits: LimitsConfig;
+  /** The master key that seals vendor API keys at rest (src/keys). */
+  masterKey: MasterKeyConfig;
+  /**
+   * Origins a model's baseUrl may point at (BASE_URL_ALLOWLIST): a model's key is sent there. Entries
+   * are origins (`https://host[:port]`); `:*` allows any port of that host.
+   */
+  baseUrlAllowlist: string[];
   /** Seconds that calls in flight may take to finish after SIGTERM before they are aborted. */
   shutdownGraceMs: number;
   /** Lease of a running job; a job whose lease ran out is taken to be abandoned by a dead process. */
@@ -134,6 +150,37 @@ function readLimits(env: Env): LimitsConfig {
     maxCost: readInt(env, "GRAPHQL_MAX_COST", 50_000, 1),
     introspection: readBoolean(env, "INTROSPECTION", true),
   };
+}
+
+/** A base64 master key must decode to 32 bytes; the message never repeats the value. */
+function readMasterKey(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const bytes = Buffer.from(raw.trim(), "base64");
+  if (bytes.length !== 32 || bytes.toString("base64") !== raw.trim()) {
+    throw new ConfigError(`${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`); the value given is not`);
+  }
+  return raw.trim();
+}
+
+const VENDOR_ORIGINS = ["https://api.openai.com", "https://api.anthropic.com"];
+
+/** The allow-list: BASE_URL_ALLOWLIST, or the vendors' own origins plus those of OPENAI/ANTHROPIC_BASE_URL. */
+function readBaseUrlAllowlist(env: Env): string[] {
+  const raw = env.BASE_URL_ALLOWLIST;
+  const entries =
+    raw !== undefined && raw.trim() !== ""
+      ? raw
+          .split(",")
+          .map((e) => e.trim())
+          .filter((e) => e !== "")
+      : [...VENDOR_ORIGINS, env.OPENAI_BASE_URL, env.ANTHROPIC_BASE_URL].filter((e): e is string => !!e);
+  return entries.map((entry) => {
+    const match = /^(https?):\/\/([^/:]+|\[[^\]]+\])(?::(\d+|\*))?(?:\/.*)?$/.exec(entry);
+    if (!match) throw new ConfigError(`BASE_URL_ALLOWLIST: "${entry}" is not an origin like https://host or http://127.0.0.1:*`);
+    const [, scheme, host, port] = match;
+    return `${scheme}://${host.toLowerCase()}${port ? `:${port}` : ""}`;
+  });
 }
 
 function readPrices(env: Env): Record<string, ModelPrice> {
@@ -205,6 +252,12 @@ export function loadConfig(env: Env = process.env): Config {
     sharedDataDir,
     importRoots: readFolders(env, "IMPORT_ROOTS", [sharedDataDir], projectRoot),
     limits: readLimits(env),
+    masterKey: {
+      fromEnvironment: readMasterKey(env, "MASTER_KEY"),
+      previousFromEnvironment: readMasterKey(env, "MASTER_KEY_PREVIOUS"),
+      file: path.resolve(projectRoot, readString(env, "MASTER_KEY_FILE", ".data/keys/master.key")),
+    },
+    baseUrlAllowlist: readBaseUrlAllowlist(env),
     shutdownGraceMs: readInt(env, "SHUTDOWN_GRACE_MS", 10_000),
     jobLeaseMs: readInt(env, "JOB_LEASE_MS", 60_000, 1000),
     progressThrottleMs: readInt(env, "PROGRESS_THROTTLE_MS", 250),

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { GeneratorRegistry } from "../generators";
 import type { LlmClients } from "../llm";
+import type { ApiKeyCipher } from "../keys/api-keys";
 import type { Logger } from "../logger";
 import type { Runner } from "../runner/runner";
 import { CaseService } from "./cases";
@@ -18,15 +19,18 @@ export interface Services {
   generators: GeneratorRegistry;
 }
 
-export function makeServices(
-  db: DataSource,
-  runner: Runner,
-  llm: LlmClients,
-  logger: Logger,
-  generators: GeneratorRegistry,
-): Services {
+export interface ServiceOptions {
+  llm: LlmClients;
+  logger: Logger;
+  generators: GeneratorRegistry;
+  keys: ApiKeyCipher;
+  baseUrlAllowlist: readonly string[];
+}
+
+export function makeServices(db: DataSource, runner: Runner, options: ServiceOptions): Services {
+  const { llm, logger, generators, keys, baseUrlAllowlist } = options;
   const cases = new CaseService(db);
-  const models = new ModelService(db, llm);
+  const models = new ModelService(db, llm, keys, baseUrlAllowlist);
   const experiments = new ExperimentService(db, cases, models, generators);
   const runs = new RunService(db, runner, experiments, models, llm.config, logger, generators);
   return { cases, models, experiments, runs, statistics: new StatisticsService(db), generators };

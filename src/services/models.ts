@@ -1,7 +1,9 @@
-import type { DataSource } from "typeorm";
+import { IsNull, type DataSource } from "typeorm";
 import { Model } from "../../entities/model";
 import type { Vendor } from "../config";
-import { notFound } from "../errors";
+import { badInput, notFound } from "../errors";
+import { KeyUnreadableError } from "../keys/cipher";
+import type { ApiKeyCipher } from "../keys/api-keys";
 import { assertMaxChars } from "../limits/caps";
 import { checkModel, knownDeprecation, resolveModelName, type LlmClients, type ModelCheck, type ModelSpec } from "../llm";
 import { registerSecret } from "../logger";
@@ -31,10 +33,17 @@ export interface ModelLifecycle {
   deprecation: string | null;
 }
 
+/**
+ * Models and their keys. Keys are sealed (src/keys) before they are stored and opened only to build
+ * a vendor client; a key goes only to the base URL it was given with: createModel stores the pair,
+ * setVendorApiKey touches only models on the vendor's configured endpoint (no base URL of their own).
+ */
 export class ModelService {
   constructor(
     private readonly db: DataSource,
     private readonly llm: LlmClients,
+    private readonly keys: ApiKeyCipher,
+    private readonly baseUrlAllowlist: readonly string[],
   ) {}
 
   private get models() {
@@ -66,13 +75,13 @@ export class ModelService {
     const vendor = assertVendor(input.vendor);
     assertMaxChars(input.model, "model", "nameChars");
     assertMaxChars(input.apiKey, "apiKey", "apiKeyChars");
-    assertBaseUrl(input.baseUrl);
+    assertBaseUrl(input.baseUrl, this.baseUrlAllowlist);
     if (input.apiKey) registerSecret(input.apiKey);
     const saved = await this.models.save(
       this.models.create({
         vendor,
         model: (input.model ?? "").trim(),
-        apiKey: input.apiKey ?? "",
+        apiKey: await this.keys.seal(input.apiKey ?? "", vendor),
         baseUrl: input.baseUrl || null,
       }),
     );
@@ -86,17 +95,19 @@ export class ModelService {
   }
 
   /**
-   * The existing tool's key management: sets the key of every model of the vendor, and creates the
-   * vendor-default model (model '') when the vendor has no model yet.
+   * The existing tool's key management: sets the key of every model of the vendor that uses the
+   * vendor's configured endpoint, and creates the vendor-default model (model '') when there is none.
+   * Models with a base URL of their own keep their key: this key was not given for their server.
    */
   async setVendorApiKey(vendorName: string, apiKey: string): Promise<Model[]> {
     const vendor = assertVendor(vendorName);
     assertMaxChars(apiKey, "apiKey", "apiKeyChars");
     registerSecret(apiKey);
+    const sealed = await this.keys.seal(apiKey, vendor);
     await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Model);
-      const { affected } = await repo.update({ vendor }, { apiKey });
-      if (!affected) await repo.save(repo.create({ vendor, model: "", apiKey, baseUrl: null }));
+      const { affected } = await repo.update({ vendor, baseUrl: IsNull() }, { apiKey: sealed });
+      if (!affected) await repo.save(repo.create({ vendor, model: "", apiKey: sealed, baseUrl: null }));
     });
     return this.list(vendor);
   }
@@ -130,12 +141,21 @@ export class ModelService {
   async withKey(id: number): Promise<ModelWithKey | null> {
     const model = await this.models.createQueryBuilder("m").addSelect("m.apiKey").where("m.id = :id", { id }).getOne();
     if (!model) return null;
-    registerSecret(model.apiKey ?? "");
+    let apiKey: string;
+    try {
+      apiKey = await this.keys.open(model.apiKey ?? "", model.vendor);
+    } catch (error) {
+      if (!(error instanceof KeyUnreadableError)) throw error;
+      throw badInput(
+        `The key of model ${id} cannot be read by this server (${error.message}): set it again with createModel or setVendorApiKey`,
+      );
+    }
+    registerSecret(apiKey);
     return {
       id: model.id,
       vendor: model.vendor as Vendor,
       model: model.model,
-      apiKey: model.apiKey ?? "",
+      apiKey,
       baseUrl: model.baseUrl,
     };
   }

@@ -96,7 +96,28 @@ export function assertAuthor(author: string): void {
   }
 }
 
-export function assertBaseUrl(baseUrl: string | null | undefined): void {
+const defaultPort = (scheme: string) => (scheme === "https:" ? "443" : "80");
+
+/** Whether `url` is on the allow-list: same scheme and host, and the entry's port (default or `*`). */
+function allowed(url: URL, allowlist: readonly string[]): boolean {
+  const port = url.port || defaultPort(url.protocol);
+  return allowlist.some((entry) => {
+    const allowedUrl = new URL(entry.replace(/:\*$/, ""));
+    const anyPort = entry.endsWith(":*");
+    return (
+      allowedUrl.protocol === url.protocol &&
+      allowedUrl.hostname === url.hostname &&
+      (anyPort || (allowedUrl.port || defaultPort(allowedUrl.protocol)) === port)
+    );
+  });
+}
+
+/**
+ * A model's key is sent to its baseUrl, so a baseUrl must be an absolute http(s) URL on the operator's
+ * allow-list (BASE_URL_ALLOWLIST): otherwise any client could point a model at its own server and
+ * receive the key with the first call.
+ */
+export function assertBaseUrl(baseUrl: string | null | undefined, allowlist: readonly string[]): void {
   if (baseUrl === null || baseUrl === undefined || baseUrl === "") return;
   assertMaxChars(baseUrl, "baseUrl", "baseUrlChars");
   let url: URL;
@@ -106,4 +127,13 @@ export function assertBaseUrl(baseUrl: string | null | undefined): void {
     throw badInput(`Invalid baseUrl "${baseUrl}": give an absolute http(s) URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw badInput(`Invalid baseUrl "${baseUrl}": use http or https`);
+  if (url.username || url.password)
+    throw badInput(`Invalid baseUrl: credentials do not belong in the URL; give the key as apiKey`);
+  if (!allowed(url, allowlist)) {
+    throw badInput(
+      `baseUrl ${url.origin} is not on the allow-list (BASE_URL_ALLOWLIST: ${allowlist.join(", ")}): ` +
+        `a model's key is sent to its base URL, so the server's operator decides where that may be`,
+      { limit: "BASE_URL_ALLOWLIST" },
+    );
+  }
 }

@@ -28,7 +28,14 @@ export interface TestApp {
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
-  const config = loadConfig({ PORT: "0", DATABASE_URL: databaseUrl, LOG_LEVEL: "debug", ...env });
+  // Tests point models at fake vendor servers on loopback ports (BASE_URL_ALLOWLIST); a test may narrow it.
+  const config = loadConfig({
+    PORT: "0",
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: "debug",
+    BASE_URL_ALLOWLIST: "http://127.0.0.1:*",
+    ...env,
+  });
   const logs: string[] = [];
   const responses: string[] = [];
   const app = await startApp(config, { logger: makeLogger("debug", (line) => logs.push(line)) });

@@ -19,7 +19,8 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
   const port = await findFreePort();
   const child = spawn(process.execPath, ["-r", "ts-node/register", "src/main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: "info", ...env },
+    // Models point at fake vendor servers on loopback ports (BASE_URL_ALLOWLIST).
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: "info", BASE_URL_ALLOWLIST: "http://127.0.0.1:*", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached,
   });
