@@ -63,7 +63,9 @@ export class ModelResolver {
   }
 
   @Mutation(() => [Model], {
-    description: "Sets the key of every model of the vendor, creating the vendor's default model when it has none",
+    description:
+      "Sets the key of every model of the vendor without a base URL of its own (a key goes only where it was given for), " +
+      "creating the vendor's default model when there is none",
   })
   setVendorApiKey(@Arg("vendor") vendor: string, @Arg("apiKey") apiKey: string, @Ctx() { services }: Context): Promise<Model[]> {
     return services.models.setVendorApiKey(vendor, apiKey);

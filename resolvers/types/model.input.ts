@@ -11,6 +11,9 @@ export class CreateModelInput {
   @Field({ nullable: true, description: "Write-only: stored, never returned" })
   apiKey?: string;
 
-  @Field(() => String, { nullable: true, description: "For OpenAI-compatible servers (vLLM, Ollama) or a proxy" })
+  @Field(() => String, {
+    nullable: true,
+    description: "For OpenAI-compatible servers (vLLM, Ollama) or a proxy; must be on the allow-list (BASE_URL_ALLOWLIST)",
+  })
   baseUrl?: string | null;
 }
