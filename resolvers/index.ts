@@ -1,6 +1,7 @@
 import { CaseResolver } from "./case.resolver";
 import { ExperimentModelResolver, ExperimentResolver } from "./experiment.resolver";
 import { GeneratorResolver } from "./generator.resolver";
+import { NoteProvenanceResolver } from "./provenance.resolver";
 import { ModelResolver } from "./model.resolver";
 import { ExperimentResultResolver, ExperimentResultScoreResolver, RunResolver } from "./run.resolver";
 import { StatisticsResolver } from "./statistics.resolver";
@@ -15,4 +16,5 @@ export const RESOLVERS = [
   ExperimentResultScoreResolver,
   StatisticsResolver,
   GeneratorResolver,
+  NoteProvenanceResolver,
 ] as const;

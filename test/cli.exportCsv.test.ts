@@ -34,6 +34,13 @@ describe("CSV export", () => {
       noteReplication: 0,
       noteFailed: false,
       noteCostUsd: 0.01,
+      generatorKind: "command",
+      generatorCommit: "9f2c1e0d4b7a8c6e5f3a2b1c0d9e8f7a6b5c4d3e",
+      promptVersion: null,
+      noteModel: "-gpt",
+      noteInputTokens: 10,
+      noteOutputTokens: 5,
+      noteDurationMs: 1200,
       gradeId: 5,
       gradeReplication: 0,
       gradeCostUsd: 0.002,
@@ -46,7 +53,9 @@ describe("CSV export", () => {
     };
     const [, line] = toCsv([row]).trim().split("\n");
     expect(line).toBe(
-      `1,v1,builtin,2,3,'=cmd|' /C calc'!A0,4,openai/default,'@anthropic/default,false,100,0,0.01,5,0,0.002,100,20,6,'+ana@example.com,-10,-10,60,'=Penalize x,25,negative`,
+      `1,v1,builtin,2,3,'=cmd|' /C calc'!A0,4,openai/default,'@anthropic/default,false,100,0,0.01,` +
+        `command,9f2c1e0d4b7a8c6e5f3a2b1c0d9e8f7a6b5c4d3e,,'-gpt,10,5,1200,` +
+        `5,0,0.002,100,20,6,'+ana@example.com,-10,-10,60,'=Penalize x,25,negative`,
     );
   });
 });

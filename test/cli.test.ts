@@ -174,12 +174,23 @@ describe("note-eval CLI against a running server", () => {
     expect(lines[0]).toContain("case_name,combination_id,generator,grader");
     expect(lines[0]).toContain("rubric_author,overall_score,criterion_0,criterion_1,criterion_2");
     expect(REVIEWERS.some((r) => lines[1].includes(r))).toBe(true);
-    expect(lines[1]).toMatch(/openai\/default,anthropic\/default,false,100,1,/);
+    expect(lines[1]).toMatch(/openai\/default,anthropic\/default,false,100,1,[\d.]+,builtin,,note-v1,[^,]+,\d+,\d+,\d+,/);
+    expect(lines[0]).toContain(
+      "note_cost_usd,generator_kind,generator_commit,prompt_version,note_model,note_input_tokens,note_output_tokens,note_duration_ms",
+    );
 
     const json = await cli(["experiment", "export", String(experimentId), "--format", "json"]);
     const rows = JSON.parse(json.stdout);
     expect(rows).toHaveLength(16);
-    expect(rows[0]).toMatchObject({ overlap: 100, noteReplication: 1, gradeReplication: 1 });
+    expect(rows[0]).toMatchObject({
+      overlap: 100,
+      noteReplication: 1,
+      gradeReplication: 1,
+      generatorName: "builtin",
+      generatorKind: "builtin",
+      generatorCommit: null,
+      promptVersion: "note-v1",
+    });
     expect(REVIEWERS).toContain(rows[0].rubricAuthor);
     expect(typeof rows[0].overallScore).toBe("number");
   });

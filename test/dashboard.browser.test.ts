@@ -112,6 +112,11 @@ describe("dashboard in headless Chromium", () => {
     await page.locator("[data-testid=result-row] a").first().click();
     await page.waitForSelector("text=Satisfaction");
     expect(await page.locator("text=Reward for the plan to take lisinopril in the evening").count()).toBeGreaterThan(0);
+    // Its provenance: generator, prompt version, the model used.
+    const provenance = await page.locator("[data-testid=provenance]").innerText();
+    expect(provenance).toMatch(/generator\s+builtin \(builtin\)/);
+    expect(provenance).toMatch(/prompt\s+note-v1/);
+    expect(provenance).toMatch(/model used\s+\w+\//);
     await page.screenshot({ path: path.join(OUTPUT, "dashboard-note.png"), fullPage: true });
 
     expect(pageErrors).toEqual([]);

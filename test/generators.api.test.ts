@@ -78,6 +78,32 @@ describe("command generators through the API", () => {
       });
       expect(note.note_json.items[0].text).toMatch(/^note for echo-run-case-\d at 1\.0$/);
     }
+    const { experimentResults } = dataOf(
+      await t.gql(
+        `query($e: Int!) { experimentResults(experimentId: $e) { edges { node { id provenance {
+          generatorName generatorKind version commit promptVersion vendor model inputTokens outputTokens costUsd durationMs } } } } }`,
+        { e: seeded.experimentId },
+      ),
+    );
+    for (const { node } of experimentResults.edges) {
+      expect(node.provenance).toEqual({
+        generatorName: "echo",
+        generatorKind: "command",
+        version: "1.0",
+        commit: null,
+        promptVersion: null,
+        vendor: "openai",
+        model: "echo-model-1",
+        inputTokens: 11,
+        outputTokens: 7,
+        costUsd: 0,
+        durationMs: expect.any(Number),
+      });
+      const { experimentResult } = dataOf(
+        await t.gql(`query($id: Int!) { experimentResult(id: $id) { provenance { generatorName } } }`, { id: node.id }),
+      );
+      expect(experimentResult.provenance.generatorName).toBe("echo");
+    }
     // Only the grades called the vendor: the notes came from the command.
     expect(fake.requestCount() - requestsBefore).toBe(2 * 2);
   });

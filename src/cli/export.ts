@@ -31,6 +31,14 @@ export interface ExportRow {
   noteReplication: number;
   noteFailed: boolean;
   noteCostUsd: number;
+  /** The note's provenance beyond the generator's name and version ("" / null while it has no note). */
+  generatorKind: string;
+  generatorCommit: string | null;
+  promptVersion: string | null;
+  noteModel: string;
+  noteInputTokens: number | null;
+  noteOutputTokens: number | null;
+  noteDurationMs: number | null;
   gradeId: number;
   gradeReplication: number;
   gradeCostUsd: number;
@@ -56,10 +64,33 @@ const RESULTS_QUERY = `query($e: Int!, $after: String) {
   experimentResults(experimentId: $e, first: 200, after: $after) {
     pageInfo { hasNextPage endCursor }
     edges { node { id caseId caseName experimentModelId cycleTranscriptOverlap noteReplication generatedNoteId costUsd
+      provenance { generatorKind commit promptVersion model inputTokens outputTokens durationMs }
       scores { id rubricId gradeReplication overallScore costUsd inputTokens outputTokens
         criteria { id score satisfaction criterion weight sense } } } } } }`;
 
 export const modelName = (m: ModelRef) => `${m.vendor}/${m.displayName}`;
+
+interface ProvenanceNode {
+  generatorKind: string;
+  commit: string | null;
+  promptVersion: string | null;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  durationMs: number;
+}
+
+function provenanceColumns(p: ProvenanceNode | null) {
+  return {
+    generatorKind: p?.generatorKind ?? "",
+    generatorCommit: p?.commit ?? null,
+    promptVersion: p?.promptVersion ?? null,
+    noteModel: p?.model ?? "",
+    noteInputTokens: p?.inputTokens ?? null,
+    noteOutputTokens: p?.outputTokens ?? null,
+    noteDurationMs: p?.durationMs ?? null,
+  };
+}
 
 export async function collectExportRows(client: GraphQLClient, experimentId: number): Promise<ExportRow[]> {
   const { experiment } = await client.request(EXPERIMENT_QUERY, { e: experimentId });
@@ -105,6 +136,7 @@ export async function collectExportRows(client: GraphQLClient, experimentId: num
           noteReplication: node.noteReplication,
           noteFailed: node.generatedNoteId === null,
           noteCostUsd: node.costUsd,
+          ...provenanceColumns(node.provenance),
           gradeId: s.id,
           gradeReplication: s.gradeReplication,
           gradeCostUsd: s.costUsd,
@@ -160,6 +192,13 @@ export function toCsv(rows: ExportRow[]): string {
     "overlap",
     "noteReplication",
     "noteCostUsd",
+    "generatorKind",
+    "generatorCommit",
+    "promptVersion",
+    "noteModel",
+    "noteInputTokens",
+    "noteOutputTokens",
+    "noteDurationMs",
     "gradeId",
     "gradeReplication",
     "gradeCostUsd",

@@ -4,6 +4,7 @@ import { ExperimentResultScore } from "../../entities/experiment-result-score";
 import { ExperimentRun } from "../../entities/experiment-run";
 import { RunStatus } from "../../entities/job-status";
 import { Rubric } from "../../entities/rubric";
+import { GeneratedNote } from "../../entities/generated-note";
 import { Score } from "../../entities/score";
 import type { LlmConfig } from "../config";
 import { resolveModelName, type ModelSpec } from "../llm";
@@ -31,6 +32,7 @@ export interface RunLoaders {
   gradesOf: BatchLoad<number, ExperimentResultScore[]>;
   score: BatchLoad<number, Score | null>;
   rubric: BatchLoad<number, Rubric | null>;
+  generatedNote: BatchLoad<number, GeneratedNote | null>;
 }
 
 export interface ResultPage {
@@ -183,6 +185,11 @@ export class RunService {
     return resumed;
   }
 
+  /** One note job of any experiment, by id (the dashboard's note page). */
+  result(resultId: number): Promise<ExperimentResult | null> {
+    return this.db.getRepository(ExperimentResult).findOneBy({ id: resultId });
+  }
+
   get(runId: number): Promise<ExperimentRun | null> {
     return this.db.getRepository(ExperimentRun).findOneBy({ id: runId });
   }
@@ -248,6 +255,10 @@ export class RunService {
       rubric: makeBatchLoader(async (rubricIds: number[]) => {
         const rubrics = await this.db.getRepository(Rubric).findBy({ id: In(rubricIds) });
         return new Map(rubrics.map((rubric) => [rubric.id, rubric]));
+      }, null),
+      generatedNote: makeBatchLoader(async (noteIds: number[]) => {
+        const notes = await this.db.getRepository(GeneratedNote).findBy({ id: In(noteIds) });
+        return new Map(notes.map((note) => [note.id, note]));
       }, null),
     };
   }

@@ -2,6 +2,7 @@ import { EXPERIMENT_QUERY } from "./experiment.js";
 import { fetchResults } from "./results.js";
 import { gql } from "../api.js";
 import { app, h, fmtScore, comboName, table } from "../dom.js";
+import { provenanceCard } from "./provenance.js";
 
 // A note: its JSON items and per criterion satisfaction, score, rationale
 
@@ -16,6 +17,7 @@ export async function noteView(id, resultId) {
     { c: r.caseId },
   );
   const criteriaOf = new Map(kase.rubrics.map((rb) => [rb.id, rb.rubric]));
+  const provenance = await provenanceCard(resultId);
 
   const noteItems = Array.isArray(r.noteJson)
     ? r.noteJson
@@ -38,6 +40,7 @@ export async function noteView(id, resultId) {
         ].map(([k, v]) => h("div", { class: "kv" }, h("span", { class: "muted" }, k), h("span", {}, v))),
       ),
     ),
+    provenance,
     h(
       "section",
       { class: "card" },
