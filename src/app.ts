@@ -6,6 +6,8 @@ import type { DataSource } from "typeorm";
 import type { Config } from "./config";
 import type { Context } from "./context";
 import { openDatabase } from "./db/data-source";
+import { DatabaseMonitor } from "./db/monitor";
+import { checkReadiness } from "./db/readiness";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
 import { InMemoryEventBus, type EventBus } from "./events/event-bus";
 import { GeneratorRegistry } from "./generators";
@@ -26,6 +28,8 @@ export interface App {
   runner: Runner;
   bus: EventBus;
   db: DataSource;
+  /** Up or down, as this process sees the database; the runner and the bus listen to its changes. */
+  dbMonitor: DatabaseMonitor;
   services: Services;
   logger: Logger;
   /** Stops in stages (server, then database); safe to call twice. */
@@ -69,10 +73,28 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const logger = options.logger ?? makeLogger(config.logLevel);
   const { url, embedded } = await connectDatabase(config, logger);
   let db: DataSource | undefined;
+  // The pool reports connections that died while idle (a restarting Postgres) before any query fails.
+  let monitor: DatabaseMonitor | undefined;
   try {
-    db = await openDatabase({ url, poolSize: 20 });
-    return await startOnDatabase(config, logger, db, embedded);
+    db = await openDatabase({
+      url,
+      poolSize: 20,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+      onPoolError: (error) => {
+        if (!monitor?.noteError(error)) logger.warn(`database pool: ${error.message}`);
+      },
+    });
+    const opened = db;
+    monitor = new DatabaseMonitor({
+      probe: async () => void (await opened.query("SELECT 1")),
+      backoffBaseMs: 100,
+      backoffMaxMs: config.dbReconnectMaxMs,
+      log: (m) => logger.warn(m),
+    });
+    return await startOnDatabase(config, logger, db, monitor, embedded);
   } catch (error) {
+    monitor?.close();
     // A failed start (migrations, a taken PORT, ...) releases what it took; the embedded Postgres is
     // stopped only if no other process of the checkout uses it.
     await db?.destroy().catch(() => undefined);
@@ -85,6 +107,7 @@ async function startOnDatabase(
   config: Config,
   logger: Logger,
   db: DataSource,
+  dbMonitor: DatabaseMonitor,
   embedded: EmbeddedPostgresHandle | undefined,
 ): Promise<App> {
   const bus = new InMemoryEventBus();
@@ -119,6 +142,11 @@ async function startOnDatabase(
     logger,
     limits: config.limits,
     context,
+    database: {
+      readiness: () => checkReadiness(db, config.dbConnectTimeoutMs),
+      outage: () => dbMonitor.outage(),
+      noteError: (error) => dbMonitor.noteError(error),
+    },
     mountRoutes: (app) => {
       mountIde(app, { graphqlPath: GRAPHQL_PATH });
       mountDashboard(app);
@@ -137,8 +165,9 @@ async function startOnDatabase(
     await runner.shutdown(config.shutdownGraceMs);
     broadcaster.close();
     await server.close();
+    dbMonitor.close();
     await db.destroy();
     await embedded?.stop();
   };
-  return { server, runner, bus, db, services, logger, stop: () => (stopping ??= stop()) };
+  return { server, runner, bus, db, dbMonitor, services, logger, stop: () => (stopping ??= stop()) };
 }

@@ -76,6 +76,12 @@ export interface Config {
   /** Where the embedded Postgres keeps its data across restarts. */
   embeddedPgDir: string;
   embeddedPgPort: number;
+  /** Time to open a database connection or get one from the pool before the call fails as UNAVAILABLE. */
+  dbConnectTimeoutMs: number;
+  /** Longest a single SQL statement may run (Postgres statement_timeout); the client gives up 2 s later. */
+  dbStatementTimeoutMs: number;
+  /** Longest wait between two probes of a database that went away (exponential backoff from 100 ms). */
+  dbReconnectMaxMs: number;
   /** The folder of shared case data (../shared/data beside the checkout). */
   sharedDataDir: string;
   /** Folders importCaseFolder may read from (and below); the shared data folder by default. */
@@ -249,6 +255,9 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     embeddedPgDir: path.resolve(projectRoot, readString(env, "EMBEDDED_PG_DIR", ".data/postgres")),
     embeddedPgPort: readInt(env, "EMBEDDED_PG_PORT", 54329, 1),
+    dbConnectTimeoutMs: readInt(env, "DB_CONNECT_TIMEOUT_MS", 5_000, 100),
+    dbStatementTimeoutMs: readInt(env, "DB_STATEMENT_TIMEOUT_MS", 10_000, 100),
+    dbReconnectMaxMs: readInt(env, "DB_RECONNECT_MAX_MS", 5_000, 100),
     sharedDataDir,
     importRoots: readFolders(env, "IMPORT_ROOTS", [sharedDataDir], projectRoot),
     limits: readLimits(env),

@@ -8,6 +8,8 @@ export enum ErrorCode {
   BAD_USER_INPUT = "BAD_USER_INPUT",
   NOT_FOUND = "NOT_FOUND",
   CONFLICT = "CONFLICT",
+  /** The database is unreachable, overloaded or timing out: the same call may succeed shortly. */
+  UNAVAILABLE = "UNAVAILABLE",
 }
 
 function make(code: ErrorCode, message: string, extra?: Record<string, unknown>): GraphQLError {
@@ -17,4 +19,5 @@ function make(code: ErrorCode, message: string, extra?: Record<string, unknown>)
 export const badInput = (message: string, extra?: Record<string, unknown>) => make(ErrorCode.BAD_USER_INPUT, message, extra);
 export const notFound = (what: string, id: number | string) => make(ErrorCode.NOT_FOUND, `${what} ${id} does not exist`);
 export const notFoundMessage = (message: string) => make(ErrorCode.NOT_FOUND, message);
+export const unavailable = (message: string) => make(ErrorCode.UNAVAILABLE, message);
 export const conflict = (message: string, extra?: Record<string, unknown>) => make(ErrorCode.CONFLICT, message, extra);

@@ -27,6 +27,8 @@ import { makeBodyErrorHandler, makeFallbackErrorHandler } from "./limits/http-er
 import { checkOperationInputs } from "./limits/operation-inputs";
 import { asTokenLimitError, maskSuggestions, queryLimitRules } from "./limits/query-limits";
 import { estimateJsonChars, responseTooLarge } from "./limits/response-size";
+import type { Readiness } from "./db/readiness";
+import { ErrorCode, unavailable } from "./errors";
 import type { Logger } from "./logger";
 import { maskSecrets } from "./logger";
 import { sharedSubscribe } from "./shared-subscribe";
@@ -43,6 +45,16 @@ export interface ServerOptions {
   context: () => Context;
   /** Extra routes mounted before GraphQL (IDE, dashboard). */
   mountRoutes?: (app: express.Express) => void;
+  /** The database's health: /readyz, errors answered as UNAVAILABLE, and failing at once during an outage. */
+  database?: DatabaseStatus;
+}
+
+export interface DatabaseStatus {
+  readiness(): Promise<Readiness>;
+  /** While the database is known to be down: since when and why. */
+  outage(): { since: Date; reason: string } | undefined;
+  /** Records an error seen by an operation; true when it means the database is unavailable. */
+  noteError(error: unknown): boolean;
 }
 
 export interface RunningServer {
@@ -58,6 +70,7 @@ const KNOWN_CODES = new Set([
   "BAD_USER_INPUT",
   "NOT_FOUND",
   "CONFLICT",
+  ErrorCode.UNAVAILABLE,
   "GRAPHQL_VALIDATION_FAILED",
   "GRAPHQL_PARSE_FAILED",
   "BAD_REQUEST",
@@ -66,7 +79,7 @@ const KNOWN_CODES = new Set([
 ]);
 
 /** Errors we raised keep their message; anything else is logged in full and hidden from the client. */
-function makeErrorFormatter(logger: Logger, limits: LimitsConfig) {
+function makeErrorFormatter(logger: Logger, limits: LimitsConfig, database: DatabaseStatus | undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const tokenLimit = asTokenLimitError(formatted);
     if (tokenLimit) return tokenLimit.toJSON();
@@ -77,6 +90,18 @@ function makeErrorFormatter(logger: Logger, limits: LimitsConfig) {
     const code = formatted.extensions?.code;
     if (typeof code === "string" && KNOWN_CODES.has(code)) {
       return { ...formatted, message: maskSuggestions(maskSecrets(formatted.message), limits.introspection) };
+    }
+    // A lost connection, a refused one, "too many clients", a statement timeout: the client may retry.
+    if (database?.noteError((error as GraphQLError)?.originalError ?? error)) {
+      logger.warn(
+        `${formatted.path?.join(".") ?? "operation"}: the database is unavailable (${database.outage()?.reason ?? "now back"})`,
+      );
+      return {
+        message: "The database is unavailable; try again shortly",
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: ErrorCode.UNAVAILABLE },
+      };
     }
     logger.error(
       `Unexpected error in ${formatted.path?.join(".") ?? "operation"}`,
@@ -97,7 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { limits } = options;
   // ws accepts 100 MiB messages by default; a larger one closes the socket with 1009 (message too big).
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.requestMaxBytes });
-  const formatError = makeErrorFormatter(options.logger, limits);
+  const formatError = makeErrorFormatter(options.logger, limits, options.database);
   // graphql-ws sends only GraphQLError instances from onSubscribe: format, then wrap again.
   const formatErrors = (errors: readonly GraphQLError[]) =>
     errors.map((e) => {
@@ -157,6 +182,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wsServer,
   );
 
+  // During a known outage an operation fails at once instead of waiting for its own timeout.
+  const failFastWhileDatabaseDown: ApolloServerPlugin = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation() {
+          const outage = options.database?.outage();
+          if (outage)
+            throw unavailable(`The database has been unavailable since ${outage.since.toISOString()}; try again shortly`);
+        },
+      };
+    },
+  };
+
   const drainWebSockets: ApolloServerPlugin = {
     async serverWillStart() {
       return {
@@ -179,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       drainWebSockets,
+      failFastWhileDatabaseDown,
       ApolloServerPluginLandingPageDisabled(),
       makeLimitsPlugin<Context>(limits.responseMaxBytes),
     ],
@@ -186,8 +225,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await apollo.start();
 
   options.mountRoutes?.(app);
+  // Liveness: the process answers (a load balancer restarts it when not). No database involved.
   app.get("/healthz", (_req, res) => {
     res.json({ ok: true });
+  });
+  // Readiness: the database answers and its migrations are applied (a load balancer sends traffic only then).
+  app.get("/readyz", async (_req, res) => {
+    const readiness = options.database ? await options.database.readiness() : { ready: true };
+    res.status(readiness.ready ? 200 : 503).json(readiness);
   });
   app.use(
     GRAPHQL_PATH,
