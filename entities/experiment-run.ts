@@ -48,7 +48,10 @@ export class ExperimentRun extends BaseRow {
   @Column({ name: "finished_at", type: "timestamptz", nullable: true })
   finishedAt!: Date | null;
 
-  /** Refreshed by the process driving the run; a stale heartbeat means that process died. */
+  /**
+   * Refreshed every RUN_POLL_MS by each process driving the run. Older than JOB_LEASE_MS: no process
+   * drives it any more; a new start ends it `interrupted`, a joining process says it resumed it.
+   */
   @Column({ name: "heartbeat_at", type: "timestamptz", nullable: true })
   heartbeatAt!: Date | null;
 

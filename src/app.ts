@@ -16,6 +16,7 @@ import { makeLlmClients } from "./llm";
 import { makeLogger, type Logger } from "./logger";
 import { queryProgress } from "./runner/progress";
 import { ProgressBroadcaster } from "./runner/progress-broadcaster";
+import { startHealthServer } from "./runner/health-server";
 import { Runner } from "./runner/runner";
 import { makeSchema, pubSubOf } from "./schema";
 import { mountIde } from "./ide";
@@ -116,10 +117,13 @@ async function startOnDatabase(
   const runner = new Runner({
     db,
     llm,
-    llmConfig: config.llm,
     bus,
     logger,
     leaseMs: config.jobLeaseMs,
+    pollMs: config.runPollMs,
+    drives: config.role !== "api",
+    joins: config.resumeOnStart,
+    loadPlan: (experimentId) => services.runs.loadPlan(experimentId),
     onChange: (id) => broadcaster.changed(id),
     onRunEnd: (id) => void broadcaster.flush(id),
   });
@@ -135,29 +139,34 @@ async function startOnDatabase(
   });
   const schema = await makeSchema({ pubSub: pubSubOf(bus) });
   const context = (): Context => ({ services, config, logger, db, bus, loaders: services.runs.makeLoaders() });
-  const server = await startServer({
-    schema,
-    port: config.port,
-    host: config.host,
-    logger,
-    limits: config.limits,
-    context,
-    database: {
-      readiness: () => checkReadiness(db, config.dbConnectTimeoutMs),
-      outage: () => dbMonitor.outage(),
-      noteError: (error) => dbMonitor.noteError(error),
-    },
-    mountRoutes: (app) => {
-      mountIde(app, { graphqlPath: GRAPHQL_PATH });
-      mountDashboard(app);
-    },
-  });
-  logger.info(`GraphQL on ${server.url} (subscriptions on ${server.wsUrl})`);
+  const server =
+    config.role === "worker"
+      ? await startHealthServer({ port: config.port, host: config.host, runIds: () => runner.activeRunIds() })
+      : await startServer({
+          schema,
+          port: config.port,
+          host: config.host,
+          logger,
+          limits: config.limits,
+          context,
+          database: {
+            readiness: () => checkReadiness(db, config.dbConnectTimeoutMs),
+            outage: () => dbMonitor.outage(),
+            noteError: (error) => dbMonitor.noteError(error),
+          },
+          mountRoutes: (app) => {
+            mountIde(app, { graphqlPath: GRAPHQL_PATH });
+            mountDashboard(app);
+          },
+        });
+  if (config.role === "worker") logger.info(`Worker ready: runs only, health checks on ${server.url}`);
+  else
+    logger.info(
+      `GraphQL on ${server.url} (subscriptions on ${server.wsUrl})${config.role === "api" ? "; runs are driven by worker processes" : ""}`,
+    );
 
-  if (config.resumeOnStart) {
-    const resumed = await services.runs.resumeInterrupted();
-    if (resumed.length > 0) logger.info(`resumed ${resumed.length} interrupted run(s): ${resumed.map((r) => r.id).join(", ")}`);
-  }
+  // Runs a previous process left (running or interrupted) go on here before start-up completes.
+  if (config.role !== "api" && config.resumeOnStart) await runner.tick();
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {

@@ -96,11 +96,21 @@ export interface Config {
   baseUrlAllowlist: string[];
   /** Seconds that calls in flight may take to finish after SIGTERM before they are aborted. */
   shutdownGraceMs: number;
-  /** Lease of a running job; a job whose lease ran out is taken to be abandoned by a dead process. */
+  /**
+   * What this process does: `all` (GraphQL and runs), `api` (GraphQL and subscriptions; runs are
+   * driven by worker processes on the same database) or `worker` (runs only; its port answers /healthz).
+   */
+  role: Role;
+  /**
+   * Lease of a claimed job: its process extends it every third of it; a job whose lease ran out
+   * (its process died or hangs) is planned again by any process driving the run.
+   */
   jobLeaseMs: number;
+  /** How often a process heartbeats its runs, notices runs ended elsewhere, and joins running runs. */
+  runPollMs: number;
   /** Minimum ms between two progress messages to one subscriber (the final one is always sent). */
   progressThrottleMs: number;
-  /** Resume runs left `running` by a process that died, on start. */
+  /** Join running runs and resume interrupted ones (on start and every runPollMs); false: drive only the runs started here. */
   resumeOnStart: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   llm: LlmConfig;
@@ -208,6 +218,16 @@ function readPrices(env: Env): Record<string, ModelPrice> {
   return prices;
 }
 
+export type Role = "all" | "api" | "worker";
+
+function readRole(env: Env): Role {
+  const raw = readString(env, "ROLE", "all");
+  const roles = ["all", "api", "worker"] as const;
+  const role = roles.find((r) => r === raw);
+  if (!role) throw new ConfigError(`ROLE must be one of ${roles.join(", ")}, received "${raw}"`);
+  return role;
+}
+
 function readLogLevel(env: Env): Config["logLevel"] {
   const raw = readString(env, "LOG_LEVEL", "info");
   const levels = ["debug", "info", "warn", "error", "silent"] as const;
@@ -268,7 +288,9 @@ export function loadConfig(env: Env = process.env): Config {
     },
     baseUrlAllowlist: readBaseUrlAllowlist(env),
     shutdownGraceMs: readInt(env, "SHUTDOWN_GRACE_MS", 10_000),
-    jobLeaseMs: readInt(env, "JOB_LEASE_MS", 60_000, 1000),
+    role: readRole(env),
+    jobLeaseMs: readInt(env, "JOB_LEASE_MS", 30_000, 1000),
+    runPollMs: readInt(env, "RUN_POLL_MS", 1000, 10),
     progressThrottleMs: readInt(env, "PROGRESS_THROTTLE_MS", 250),
     resumeOnStart: readString(env, "RESUME_ON_START", "true") !== "false",
     logLevel: readLogLevel(env),

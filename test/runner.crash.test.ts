@@ -45,7 +45,14 @@ describe("a server killed mid-run", () => {
   const count = async (sql: string, params: unknown[] = []) => Number(Object.values((await db.query(sql, params)).rows[0])[0]);
 
   async function server(): Promise<ChildServer> {
-    const child = await startChildServer({ DATABASE_URL: databaseUrl, LLM_TRANSPORT_RETRIES: "0", SHUTDOWN_GRACE_MS: "5000" });
+    // A short lease: the killed process's jobs in flight are planned again 2 s after its last heartbeat.
+    const child = await startChildServer({
+      DATABASE_URL: databaseUrl,
+      LLM_TRANSPORT_RETRIES: "0",
+      SHUTDOWN_GRACE_MS: "5000",
+      JOB_LEASE_MS: "2000",
+      RUN_POLL_MS: "200",
+    });
     children.push(child);
     return child;
   }

@@ -1,28 +1,40 @@
 /**
- * The process-wide run engine: starts, cancels, resumes and shuts down runs, one RunDriver each.
+ * The process-wide run engine: starts, cancels, joins, resumes and shuts down runs, one RunDriver
+ * per run this process works on.
  *
- * Ownership: the process driving an experiment's run holds `pg_advisory_lock(RUN_LOCK_SPACE,
- * experiment_id)` on a connection of its own until the run ends. A second start anywhere is refused
- * while that lock is held; after a crash the lock is gone with the connection, and the next process
- * to start finds the run ownerless, puts its running jobs back to planned and resumes it.
+ * Several processes may drive one run; they share it through the database alone:
+ *
+ * - Starting: one transaction under a transaction-scoped advisory lock on the experiment, so that
+ *   concurrent starts queue; a start is refused (RunConflictError) while the experiment has a
+ *   `running` run whose heartbeat is fresh. A running run whose heartbeat went stale (every process
+ *   driving it died, and none resumed it) is ended `interrupted` and a new run starts.
+ * - Joining: a process that drives runs (role all or worker) looks every `pollMs` for the latest run
+ *   of each experiment: a `running` one it does not drive yet, it joins (it "resumes" it when the
+ *   heartbeat was stale); an `interrupted` one, it sets running again and resumes.
+ * - Heartbeat: every `pollMs` each process writes `experiment_run.heartbeat_at` on the runs it
+ *   drives; a run that is no longer `running` (cancelled, finished or failed by another process) is
+ *   stopped here. Jobs' leases are extended by their drivers.
+ * - Ending: a driver that finds no unfinished job writes `finished`, guarded by `status = 'running'`,
+ *   so whichever process gets there first ends the run and publishes its end, once. A process that
+ *   leaves a run (shutdown, database outage) hands its jobs back and writes `interrupted` only when no
+ *   other process holds a live lease on the experiment's jobs; the others carry on (and any process
+ *   that drives runs resumes an interrupted one).
  */
 import { randomUUID } from "node:crypto";
-import type { DataSource, QueryRunner } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import { ExperimentRun } from "../../entities/experiment-run";
 import { RunStatus } from "../../entities/job-status";
-import type { LlmConfig } from "../config";
 import type { EventBus } from "../events/event-bus";
 import { topics } from "../events/event-bus";
-import type { LlmClients } from "../llm";
+import { gradeNote, type LlmClients } from "../llm";
 import type { Logger } from "../logger";
-import type { RunOptions, RunPlan } from "./plan";
-import { queryProgress } from "./progress";
-import { gradeNote } from "../llm";
 import { makeGradeStrategy } from "./grade-strategy";
 import { makeNoteStrategy } from "./note-strategy";
 import { PgJobStore } from "./pg-job-store";
+import type { RunOptions, RunPlan } from "./plan";
+import { queryProgress } from "./progress";
 import { RunDriver } from "./run-driver";
-import { insertNoteJobs, releaseOrphanedJobs, replanFailedJobs, type PlannedNote } from "./sql";
+import { insertNoteJobs, replanFailedJobs, updatedRows, type PlannedNote } from "./sql";
 import type { DriveOutcome, EndStatus, Progress, RunEvent, RunEventType } from "./types";
 import { JOB_KINDS, unreachable } from "./types";
 
@@ -36,11 +48,21 @@ export class RunNotActiveError extends Error {}
 export interface RunnerDeps {
   db: DataSource;
   llm: LlmClients;
-  llmConfig: LlmConfig;
   bus: EventBus;
   logger: Logger;
+  /** How long a claimed job stays this process's without a heartbeat. */
   leaseMs: number;
-  heartbeatMs?: number;
+  /** How often the runner heartbeats its runs and looks for runs to join. */
+  pollMs: number;
+  /**
+   * Whether this process works on jobs (roles all and worker); false for role api, which starts
+   * and cancels runs that other processes drive.
+   */
+  drives: boolean;
+  /** Join running runs and resume interrupted ones (every pollMs); false: drive only the runs started here. */
+  joins: boolean;
+  /** Builds what a run needs from the experiment (used when joining or resuming a run). */
+  loadPlan: (experimentId: number) => Promise<RunPlan>;
   onChange: (experimentId: number) => void;
   /** Called after a run's end is written, e.g. to publish the final progress at once. */
   onRunEnd?: (experimentId: number) => void;
@@ -48,8 +70,16 @@ export interface RunnerDeps {
 
 interface ActiveRun {
   driver: RunDriver;
-  lock: QueryRunner;
   done: Promise<void>;
+}
+
+interface RunRow {
+  id: number;
+  experiment_id: number;
+  status: RunStatus;
+  workers: number;
+  max_attempts: number;
+  stale: boolean;
 }
 
 function planNotes(plan: RunPlan): PlannedNote[] {
@@ -76,8 +106,8 @@ function planNotes(plan: RunPlan): PlannedNote[] {
   return notes;
 }
 
-function runEventType(outcome: EndStatus): RunEventType {
-  switch (outcome) {
+function runEventType(status: EndStatus): RunEventType {
+  switch (status) {
     case RunStatus.finished:
       return "run_finished";
     case RunStatus.cancelled:
@@ -87,112 +117,61 @@ function runEventType(outcome: EndStatus): RunEventType {
     case RunStatus.failed:
       return "run_failed";
     default:
-      return unreachable(outcome);
+      return unreachable(status);
   }
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 export class Runner {
+  /** This process, as written on the jobs it claims. */
   readonly ownerId = randomUUID();
   private readonly store: PgJobStore;
   private readonly active = new Map<number, ActiveRun>(); // by run id
+  /** Runs driven here or about to be (marked before the first await, so that a start and a join never both drive one). */
+  private readonly driving = new Set<number>();
   private shuttingDown = false;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly ticker: NodeJS.Timeout | undefined;
+  /** The look at the database under way, if any (a tick never overlaps the previous one). */
+  private ticking: Promise<void> | undefined;
 
   constructor(private readonly deps: RunnerDeps) {
     this.store = new PgJobStore(deps.db, { ownerId: this.ownerId, leaseMs: deps.leaseMs });
-    this.heartbeat = setInterval(() => void this.beat(), deps.heartbeatMs ?? 5000);
-    this.heartbeat.unref();
+    if (deps.drives) {
+      this.ticker = setInterval(() => void this.tick(), deps.pollMs);
+      this.ticker.unref();
+    }
   }
 
   activeRunIds(): number[] {
     return [...this.active.keys()];
   }
 
-  /** The live progress of an experiment's run driven here, or undefined. */
-  liveProgress(experimentId: number): Progress | undefined {
-    for (const { driver } of this.active.values()) if (driver.experimentId === experimentId) return driver.progress();
-    return undefined;
-  }
-
   /**
-   * Starts a run of the plan's experiment, or resumes `resumeRunId` (a run whose process is gone).
-   * Throws RunConflictError while another run of the experiment is active.
+   * Starts a run of the plan's experiment: plans its jobs and writes the run `running`; this process
+   * drives it too unless its role is api. Throws RunConflictError while another run of the experiment
+   * is running.
    */
-  async start(plan: RunPlan, options: RunOptions, resumeRunId?: number): Promise<ExperimentRun> {
-    if (this.shuttingDown) throw new RunConflictError("The server is shutting down; start the run again once it is back");
-    const experimentId = plan.experiment.id;
-    const lock = this.deps.db.createQueryRunner();
-    await lock.connect();
-    let run: ExperimentRun;
+  async start(plan: RunPlan, options: RunOptions): Promise<ExperimentRun> {
     try {
-      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock($1, $2) AS locked`, [RUN_LOCK_SPACE, experimentId]);
-      if (!locked)
-        throw new RunConflictError(`Experiment ${experimentId} already has an active run; cancel it or wait for it to end`);
-      run = await this.claimRun(plan, options, resumeRunId);
+      return await this.startAndDrive(plan, options);
     } catch (error) {
-      await lock.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
-      await lock.release();
+      plan.generator.release();
       throw error;
     }
-    const initial = await queryProgress(this.deps.db, experimentId);
-    const { llm } = this.deps;
-    const strategies = {
-      note: makeNoteStrategy(plan, plan.generator, (request) => plan.generator.generate(request)),
-      grade: makeGradeStrategy(plan, (request) => gradeNote(llm, request)),
-    };
-    const driver = new RunDriver(
-      {
-        store: this.store,
-        strategies,
-        bus: this.deps.bus,
-        logger: this.deps.logger,
-        heartbeatMs: Math.max(100, Math.floor(this.deps.leaseMs / 3)),
-        pollMs: 1000,
-        onChange: this.deps.onChange,
-      },
-      experimentId,
-      run.id,
-      options,
-      initial,
-      run.startedAt!.getTime(),
-    );
-    const done = this.driveToEnd(driver, lock, run);
-    this.active.set(run.id, { driver, lock, done });
-    this.publishRunEvent(driver, "run_started");
-    return run;
   }
 
-  /** Inside the experiment's lock: ends ownerless runs, plans the jobs, and writes this run as running. */
-  private async claimRun(plan: RunPlan, options: RunOptions, resumeRunId?: number): Promise<ExperimentRun> {
-    const { db } = this.deps;
+  private async startAndDrive(plan: RunPlan, options: RunOptions): Promise<ExperimentRun> {
+    if (this.shuttingDown) throw new RunConflictError("The server is shutting down; start the run again once it is back");
     const experimentId = plan.experiment.id;
-    return db.transaction(async (tx) => {
-      // Anything still 'running' here lost its process (we hold the lock): its jobs go back to planned.
-      await tx.query(
-        `UPDATE experiment_run SET status = 'interrupted', updated = now(), finished_at = coalesce(finished_at, now())
-         WHERE experiment_id = $1 AND status = 'running' AND id IS DISTINCT FROM $2`,
-        [experimentId, resumeRunId ?? null],
-      );
-      const released = await releaseOrphanedJobs(tx, experimentId);
-      if (released > 0)
-        this.deps.logger.info(`experiment ${experimentId}: ${released} job(s) of a stopped process planned again`);
+    const run = await this.deps.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1, $2)`, [RUN_LOCK_SPACE, experimentId]);
+      await this.endAbandonedRun(tx, experimentId);
       if (options.retryFailed) await replanFailedJobs(tx, experimentId);
       const planned = await insertNoteJobs(tx, plan.experiment, planNotes(plan));
       this.deps.logger.info(`experiment ${experimentId}: ${planned} new note job(s) planned`);
       const repo = tx.getRepository(ExperimentRun);
       try {
-        if (resumeRunId !== undefined) {
-          await repo.update(
-            { id: resumeRunId },
-            {
-              status: RunStatus.running,
-              heartbeatAt: new Date(),
-              finishedAt: null,
-              skippedCases: plan.skipped,
-            },
-          );
-          return (await repo.findOneBy({ id: resumeRunId }))!;
-        }
         return await repo.save(
           repo.create({
             experimentId,
@@ -211,84 +190,151 @@ export class Runner {
         throw error;
       }
     });
+    if (this.deps.drives && !this.driving.has(run.id)) await this.drive(plan, run.id, options);
+    else plan.generator.release(); // the run's drivers load their own plan
+    this.publishRunEvent(experimentId, run.id, "run_started", await this.progressOf(experimentId, run.id));
+    return run;
   }
 
-  private async driveToEnd(driver: RunDriver, lock: QueryRunner, run: ExperimentRun): Promise<void> {
-    let outcome: DriveOutcome;
-    try {
-      outcome = await driver.drive();
-    } catch (error) {
-      this.deps.logger.error(`run ${run.id} failed`, error);
-      outcome = { status: RunStatus.failed, error: error instanceof Error ? error.message : String(error) };
-    }
-    try {
-      await this.deps.db.query(
-        `UPDATE experiment_run SET status = $2, error = $3, finished_at = now(), updated = now(), heartbeat_at = now() WHERE id = $1`,
-        [run.id, outcome.status, outcome.error],
-      );
-      // Jobs a stop left running (aborted calls released themselves; this catches the rest).
-      for (const kind of JOB_KINDS) await this.store.release(kind, run.id, "all", null);
-    } catch (error) {
-      this.deps.logger.error(`run ${run.id}: could not record its end`, error);
-    } finally {
-      await lock.query(`SELECT pg_advisory_unlock($1, $2)`, [RUN_LOCK_SPACE, driver.experimentId]).catch(() => undefined);
-      await lock.release();
-      this.active.delete(run.id);
-    }
-    this.deps.logger.info(
-      `run ${run.id} of experiment ${driver.experimentId}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ""}`,
+  /** Inside the start's lock: refuses while a live run exists; ends one that nobody drives any more. */
+  private async endAbandonedRun(tx: EntityManager, experimentId: number): Promise<void> {
+    const [running]: { id: number; stale: boolean }[] = await tx.query(
+      `SELECT id, coalesce(heartbeat_at < now() - $2 * interval '1 millisecond', true) AS stale
+       FROM experiment_run WHERE experiment_id = $1 AND status = '${RunStatus.running}'`,
+      [experimentId, this.deps.leaseMs],
     );
-    this.publishRunEvent(driver, runEventType(outcome.status));
-    this.deps.onRunEnd?.(driver.experimentId);
+    if (!running) return;
+    if (!running.stale || this.active.has(running.id))
+      throw new RunConflictError(`Experiment ${experimentId} already has an active run; cancel it or wait for it to end`);
+    await tx.query(
+      `UPDATE experiment_run SET status = '${RunStatus.interrupted}', finished_at = now(), updated = now(),
+         error = 'no process was driving it (their heartbeats stopped)'
+       WHERE id = $1`,
+      [running.id],
+    );
+    this.deps.logger.info(`run ${running.id} of experiment ${experimentId}: no process drives it any more, ended interrupted`);
   }
 
-  private publishRunEvent(driver: RunDriver, type: RunEventType): void {
-    this.deps.onChange(driver.experimentId);
-    const topic = topics.experimentEvents(driver.experimentId);
+  /** Drives a running run here (started, joined or resumed); the plan's generator is released when the driver ends. */
+  private async drive(plan: RunPlan, runId: number, options: RunOptions): Promise<void> {
+    this.driving.add(runId);
+    const experimentId = plan.experiment.id;
+    const { llm } = this.deps;
+    let initial: Progress;
+    try {
+      initial = await queryProgress(this.deps.db, experimentId);
+    } catch (error) {
+      this.driving.delete(runId);
+      plan.generator.release();
+      throw error;
+    }
+    const driver = new RunDriver(
+      {
+        store: this.store,
+        strategies: {
+          note: makeNoteStrategy(plan, plan.generator, (request) => plan.generator.generate(request)),
+          grade: makeGradeStrategy(plan, (request) => gradeNote(llm, request)),
+        },
+        bus: this.deps.bus,
+        logger: this.deps.logger,
+        heartbeatMs: Math.max(100, Math.floor(this.deps.leaseMs / 3)),
+        pollMs: this.deps.pollMs,
+        onChange: this.deps.onChange,
+      },
+      experimentId,
+      runId,
+      options,
+      initial,
+      Date.now(),
+    );
+    const done = this.driveToEnd(driver).finally(() => plan.generator.release());
+    this.active.set(runId, { driver, done });
+  }
+
+  private async driveToEnd(driver: RunDriver): Promise<void> {
+    const { runId, experimentId } = driver;
+    const outcome = await driver.drive();
+    let ended = false;
+    try {
+      // Jobs a stop left running here (aborted calls hand theirs back; this catches the rest).
+      for (const kind of JOB_KINDS) await this.store.release(kind, runId, "all", null);
+      ended = await this.writeEnd(driver, outcome);
+    } catch (error) {
+      this.deps.logger.error(`run ${runId}: could not record its end`, error);
+    } finally {
+      this.active.delete(runId);
+      this.driving.delete(runId);
+    }
+    if (!ended) return; // someone else wrote the run's end (or others still drive it)
+    const reason = outcome.error ? ` (${outcome.error})` : "";
+    this.deps.logger.info(`run ${runId} of experiment ${experimentId}: ${outcome.status}${reason}`);
+    this.publishRunEvent(experimentId, runId, runEventType(outcome.status), driver.progress());
+    this.deps.onRunEnd?.(experimentId);
+  }
+
+  /** Writes the run's end if it is still running; an interrupt only when no other process holds its jobs. */
+  private async writeEnd(driver: RunDriver, outcome: DriveOutcome): Promise<boolean> {
+    const othersHoldJobs =
+      outcome.status === RunStatus.interrupted
+        ? `AND NOT EXISTS (SELECT 1 FROM experiment_result WHERE experiment_id = $4 AND status = 'running'
+                             AND owner_id <> $5 AND lease_expires_at > now())
+           AND NOT EXISTS (SELECT 1 FROM experiment_result_score WHERE experiment_id = $4 AND status = 'running'
+                             AND owner_id <> $5 AND lease_expires_at > now())`
+        : "AND $4::int IS NOT NULL AND $5::text IS NOT NULL";
+    const rows = updatedRows(
+      await this.deps.db.query(
+        `UPDATE experiment_run SET status = $2, error = $3, finished_at = now(), updated = now(), heartbeat_at = now()
+         WHERE id = $1 AND status = '${RunStatus.running}' ${othersHoldJobs}
+         RETURNING id`,
+        [driver.runId, outcome.status, outcome.error, driver.experimentId, this.ownerId],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  private async progressOf(experimentId: number, runId: number): Promise<Progress> {
+    return this.active.get(runId)?.driver.progress() ?? queryProgress(this.deps.db, experimentId);
+  }
+
+  private publishRunEvent(experimentId: number, runId: number, type: RunEventType, progress: Progress): void {
+    this.deps.onChange(experimentId);
+    const topic = topics.experimentEvents(experimentId);
     if (this.deps.bus.listenerCount(topic) === 0) return;
     const event: RunEvent = {
       type,
-      experimentId: driver.experimentId,
-      runId: driver.runId,
+      experimentId,
+      runId,
       at: Date.now(),
       resultId: null,
       scoreJobId: null,
       attempt: null,
       error: null,
-      progress: driver.progress(),
+      progress,
     };
     this.deps.bus.publish(topic, event);
   }
 
-  /** Stops the run's dispatch and aborts its calls in flight; resolves once the run is written cancelled. */
-  async cancel(runId: number): Promise<void> {
-    const active = this.active.get(runId);
-    if (!active) throw new RunNotActiveError(`Run ${runId} is not running in this server`);
-    active.driver.cancel();
-    await active.done;
-  }
-
   /**
-   * Cancels a run marked running that no process here drives. Its process is gone if the
-   * experiment's lock can be taken; otherwise another live process drives it.
+   * Cancels a running run wherever it is driven: the run is written cancelled at once; a driver here
+   * stops and aborts its calls before this resolves, drivers elsewhere stop at their next heartbeat.
    */
-  async cancelOwnerless(runId: number, experimentId: number): Promise<void> {
-    const lock = this.deps.db.createQueryRunner();
-    await lock.connect();
-    try {
-      const [{ locked }] = await lock.query(`SELECT pg_try_advisory_lock($1, $2) AS locked`, [RUN_LOCK_SPACE, experimentId]);
-      if (!locked) throw new RunConflictError(`Run ${runId} is driven by another server process; cancel it there`);
-      await this.deps.db.transaction(async (tx) => {
-        await tx.query(`UPDATE experiment_run SET status = 'cancelled', finished_at = now(), updated = now() WHERE id = $1`, [
-          runId,
-        ]);
-        await releaseOrphanedJobs(tx, experimentId);
-      });
-      await lock.query(`SELECT pg_advisory_unlock($1, $2)`, [RUN_LOCK_SPACE, experimentId]);
-    } finally {
-      await lock.release();
+  async cancel(runId: number): Promise<void> {
+    const [row] = updatedRows<{ experiment_id: number }>(
+      await this.deps.db.query(
+        `UPDATE experiment_run SET status = '${RunStatus.cancelled}', finished_at = now(), updated = now()
+         WHERE id = $1 AND status = '${RunStatus.running}' RETURNING experiment_id`,
+        [runId],
+      ),
+    );
+    if (!row) throw new RunNotActiveError(`Run ${runId} is not running`);
+    const active = this.active.get(runId);
+    if (active) {
+      active.driver.cancel();
+      await active.done;
     }
-    this.deps.onRunEnd?.(experimentId);
+    this.deps.logger.info(`run ${runId} of experiment ${row.experiment_id}: cancelled`);
+    this.publishRunEvent(row.experiment_id, runId, "run_cancelled", await this.progressOf(row.experiment_id, runId));
+    this.deps.onRunEnd?.(row.experiment_id);
   }
 
   /** Waits for a run driven here to end (tests and the CLI use it). */
@@ -296,24 +342,103 @@ export class Runner {
     await this.active.get(runId)?.done;
   }
 
-  /** SIGTERM: no new runs, let calls in flight finish for up to graceMs, then leave the runs resumable. */
+  /**
+   * One look at the database: heartbeats the runs driven here (stopping those that ended elsewhere),
+   * then joins running runs and resumes interrupted ones. Runs every pollMs; start-up awaits one.
+   */
+  tick(): Promise<void> {
+    if (this.shuttingDown) return Promise.resolve();
+    this.ticking ??= (async () => {
+      try {
+        await this.heartbeatRuns();
+        if (this.deps.joins) await this.joinRuns();
+      } catch (error) {
+        this.deps.logger.warn(`runner: ${messageOf(error)}`);
+      } finally {
+        this.ticking = undefined;
+      }
+    })();
+    return this.ticking;
+  }
+
+  private async heartbeatRuns(): Promise<void> {
+    const ids = this.activeRunIds();
+    if (ids.length === 0) return;
+    const rows: { id: number; status: RunStatus }[] = await this.deps.db.query(
+      `WITH beat AS (
+         UPDATE experiment_run SET heartbeat_at = now() WHERE id = ANY($1) AND status = '${RunStatus.running}' RETURNING id
+       )
+       SELECT id, status FROM experiment_run WHERE id = ANY($1) AND id NOT IN (SELECT id FROM beat)`,
+      [ids],
+    );
+    for (const { id, status } of rows) {
+      if (status === RunStatus.running) continue;
+      this.deps.logger.info(`run ${id} was ended ${status} by another process: stopping here`);
+      this.active.get(id)?.driver.stop(status, null);
+    }
+  }
+
+  private async joinRuns(): Promise<void> {
+    const runs: RunRow[] = await this.deps.db.query(
+      `SELECT DISTINCT ON (experiment_id) id, experiment_id, status, workers, max_attempts,
+         coalesce(heartbeat_at < now() - $1 * interval '1 millisecond', true) AS stale
+       FROM experiment_run ORDER BY experiment_id, id DESC`,
+      [this.deps.leaseMs],
+    );
+    for (const row of runs) {
+      if (this.shuttingDown) return;
+      if (this.driving.has(row.id)) continue;
+      if (row.status !== RunStatus.running && row.status !== RunStatus.interrupted) continue;
+      try {
+        await this.join(row);
+      } catch (error) {
+        this.deps.logger.warn(`run ${row.id} of experiment ${row.experiment_id} not joined: ${messageOf(error)}`);
+      }
+    }
+  }
+
+  private async join(row: RunRow): Promise<void> {
+    const plan = await this.deps.loadPlan(row.experiment_id);
+    try {
+      await this.joinWith(plan, row);
+    } catch (error) {
+      if (!this.driving.has(row.id)) plan.generator.release();
+      throw error;
+    }
+  }
+
+  private async joinWith(plan: RunPlan, row: RunRow): Promise<void> {
+    const notDriven = () => {
+      plan.generator.release();
+    };
+    if (row.status === RunStatus.interrupted) {
+      const rows = updatedRows(
+        await this.deps.db.query(
+          `UPDATE experiment_run SET status = '${RunStatus.running}', finished_at = NULL, error = NULL, heartbeat_at = now(),
+             updated = now()
+           WHERE id = $1 AND status = '${RunStatus.interrupted}' RETURNING id`,
+          [row.id],
+        ),
+      );
+      if (rows.length === 0) return notDriven();
+    }
+    if (this.driving.has(row.id) || this.shuttingDown) return notDriven();
+    await this.drive(plan, row.id, { workers: row.workers, maxAttempts: row.max_attempts, retryFailed: false });
+    const resumed = row.status === RunStatus.interrupted || row.stale;
+    this.deps.logger.info(`${resumed ? "resumed" : "joined"} run ${row.id} of experiment ${row.experiment_id}`);
+    if (row.status === RunStatus.interrupted)
+      this.publishRunEvent(row.experiment_id, row.id, "run_started", await this.progressOf(row.experiment_id, row.id));
+  }
+
+  /** SIGTERM: no new runs, let calls in flight finish for up to graceMs, then leave the runs to others (or interrupted). */
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
-    clearInterval(this.heartbeat);
-    const runs = [...this.active.values()];
+    clearInterval(this.ticker);
     await Promise.all(
-      runs.map(async ({ driver, done }) => {
+      [...this.active.values()].map(async ({ driver, done }) => {
         await driver.drain(graceMs);
         await done;
       }),
     );
-  }
-
-  private async beat(): Promise<void> {
-    const ids = this.activeRunIds();
-    if (ids.length === 0) return;
-    await this.deps.db
-      .query(`UPDATE experiment_run SET heartbeat_at = now() WHERE id = ANY($1)`, [ids])
-      .catch((error) => this.deps.logger.warn(`heartbeat failed: ${(error as Error).message}`));
   }
 }

@@ -75,19 +75,6 @@ export class RunService {
     private readonly generators: GeneratorRegistry,
   ) {}
 
-  /** Starts (or resumes) the plan's run; its generator is released when the run ends, or at once if it does not start. */
-  private async startPlan(plan: RunPlan, options: RunOptions, resumeRunId?: number): Promise<ExperimentRun> {
-    let run: ExperimentRun;
-    try {
-      run = await this.runner.start(plan, options, resumeRunId);
-    } catch (error) {
-      plan.generator.release();
-      throw error;
-    }
-    void this.runner.waitFor(run.id).finally(() => plan.generator.release());
-    return run;
-  }
-
   async start(input: StartRunInput): Promise<ExperimentRun> {
     if (!Number.isInteger(input.workers) || input.workers < 1 || input.workers > MAX_WORKERS) {
       throw badInput(`workers must be between 1 and ${MAX_WORKERS}, received ${input.workers}`);
@@ -107,7 +94,7 @@ export class RunService {
     }
     await this.checkModelsOf(plan);
     try {
-      return await this.startPlan(plan, input);
+      return await this.runner.start(plan, input);
     } catch (error) {
       if (error instanceof RunConflictError) throw conflict(error.message);
       throw error;
@@ -149,40 +136,16 @@ export class RunService {
     try {
       await this.runner.cancel(runId);
     } catch (error) {
-      if (!(error instanceof RunNotActiveError)) throw error;
-      try {
-        await this.runner.cancelOwnerless(runId, run.experimentId);
-      } catch (inner) {
-        if (inner instanceof RunConflictError) throw conflict(inner.message);
-        throw inner;
-      }
+      // It ended between the read and the cancel.
+      if (error instanceof RunNotActiveError) throw conflict(`Run ${runId} is no longer running`);
+      throw error;
     }
     return this.getOrThrow(runId);
   }
 
-  /** On start-up: runs left running by a dead process, or interrupted by a shutdown, go on here. */
-  async resumeInterrupted(): Promise<ExperimentRun[]> {
-    const runs: { id: number; experiment_id: number; workers: number; max_attempts: number; retry_failed: boolean }[] =
-      await this.db.query(
-        `SELECT DISTINCT ON (experiment_id) id, experiment_id, status, workers, max_attempts, retry_failed
-       FROM experiment_run ORDER BY experiment_id, id DESC`,
-      );
-    const resumed: ExperimentRun[] = [];
-    for (const row of runs) {
-      const status: string = (row as unknown as { status: string }).status;
-      if (status !== RunStatus.running && status !== RunStatus.interrupted) continue;
-      try {
-        const plan = await buildRunPlan(this.db, this.models, this.llm, this.generators, row.experiment_id);
-        resumed.push(
-          await this.startPlan(plan, { workers: row.workers, maxAttempts: row.max_attempts, retryFailed: false }, row.id),
-        );
-        this.logger.info(`resumed run ${row.id} of experiment ${row.experiment_id}`);
-      } catch (error) {
-        if (error instanceof RunConflictError) continue; // another live process drives it
-        this.logger.warn(`run ${row.id} of experiment ${row.experiment_id} not resumed: ${(error as Error).message}`);
-      }
-    }
-    return resumed;
+  /** What a run of the experiment needs (for the runner, when it joins or resumes a run); the runner releases its generator. */
+  loadPlan(experimentId: number): Promise<RunPlan> {
+    return buildRunPlan(this.db, this.models, this.llm, this.generators, experimentId);
   }
 
   /** One note job of any experiment, by id (the dashboard's note page). */

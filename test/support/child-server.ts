@@ -30,7 +30,7 @@ export async function startChildServer(env: Record<string, string>, timeoutMs = 
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${output.join("")}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
-      if (chunk.toString().includes("GraphQL on")) {
+      if (/GraphQL on|Worker ready/.test(chunk.toString())) {
         clearTimeout(timer);
         resolve();
       }
