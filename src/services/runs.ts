@@ -19,7 +19,7 @@ import type { ModelService } from "./models";
 import { makeBatchLoader, type BatchLoad } from "./batch-loader";
 import { buildRunPlan, MAX_RUBRICS_PER_NOTE } from "./run-plan";
 import type { GeneratorRegistry } from "../generators";
-import type { RunOptions, RunPlan } from "../runner/plan";
+import type { RunPlan } from "../runner/plan";
 
 export interface StartRunInput {
   experimentId: number;
