@@ -89,6 +89,18 @@ describe("query limits and input caps", () => {
     expect(response.text).not.toMatch(STACK_OR_PATH);
   });
 
+  test("a 10 MB transcript is refused; the largest one accepted, then 15 aliases of it, are answered", async () => {
+    const huge = [{ speaker: "Patient", text: "z".repeat(10_000_000) }];
+    const query = `mutation($t: JSON!) { importCase(input: {name: "huge", transcript: $t}) { id } }`;
+    const refused = await rawPost(t, JSON.stringify({ query, variables: { t: huge } }));
+    expect(refused.status).toBe(413);
+    refusal(JSON.parse(refused.text), /REQUEST_MAX_BYTES/);
+    const largest = Array.from({ length: 900 }, () => ({ speaker: "Patient", text: "word ".repeat(190) }));
+    dataOf(await importCase(t, "largest", largest));
+    const answer = dataOf(await t.gql(aliases(15)));
+    expect(answer.a14.some((c: { transcript: unknown[] }) => c.transcript.length === 900)).toBe(true);
+  });
+
   test("names, transcripts, rubrics, ids and replications over their caps are refused naming the cap", async () => {
     refusal(await importCase(t, "n".repeat(201)), /name is 201 characters.*nameChars = 200/);
     const bigTranscript = Array.from({ length: 1_100 }, () => ({ speaker: "Patient", text: "word ".repeat(200) }));
