@@ -230,4 +230,51 @@ describe("note-eval CLI against a running server", () => {
     expect(down.code).toBe(2);
     expect(down.stderr).toContain("cannot reach");
   });
+
+  test("generators list; experiment create with --generator and --version; experiment clone to the next version", async () => {
+    const listed = await cli(["generators", "list"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/NAME\s+KIND\s+VERSIONS\s+DESCRIPTION\nbuiltin\s+builtin\s+labels\s+The project's own/);
+
+    const { models } = dataOf(await t.gql(`{ models { id vendor } }`));
+    const spec = {
+      name: "cli-gen",
+      hyperscribeVersion: "from-spec",
+      cases: "eligible",
+      models: [{ generatorId: models[0].id, graderId: models[0].id }],
+    };
+    await writeFile(path.join(dir, "gen.json"), JSON.stringify(spec));
+    const created = await cli(["experiment", "create", "--file", "gen.json", "--generator", "builtin", "--version", "v1"]);
+    expect(created.code).toBe(0);
+    const id = Number(/Experiment (\d+)/.exec(created.stdout)![1]);
+    const { experiment } = dataOf(
+      await t.gql(`query($id: Int!) { experiment(id: $id) { generator hyperscribeVersion } }`, { id }),
+    );
+    expect(experiment).toEqual({ generator: "builtin", hyperscribeVersion: "v1" });
+
+    const cloned = await cli([
+      "experiment",
+      "clone",
+      String(id),
+      "--name",
+      "cli-gen v2",
+      "--version",
+      "v2",
+      "--note-replications",
+      "2",
+    ]);
+    expect(cloned.code).toBe(0);
+    expect(cloned.stdout).toMatch(
+      new RegExp(
+        `Experiment \\d+ "cli-gen v2" cloned from ${id}: generator builtin at v2, \\d+ case\\(s\\), 1 model combination\\(s\\)`,
+      ),
+    );
+
+    const unknown = await cli(["experiment", "create", "--file", "gen.json", "--generator", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown generator "nope"');
+    const usage = await cli(["experiment", "clone", String(id)]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("usage: experiment clone <id> --name NAME");
+  });
 });

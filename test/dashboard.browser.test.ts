@@ -70,6 +70,10 @@ describe("dashboard in headless Chromium", () => {
     await page.goto(`${origin}/`);
     await page.getByRole("link", { name: "dashboard-demo" }).click();
     await page.waitForSelector("[data-testid=notes-progress]");
+    // The settings name the generator under test and its resolved commit (builtin: none).
+    expect(await page.locator("text=resolved commit").count()).toBe(1);
+    expect(await page.locator(".kv", { hasText: "generator version" }).innerText()).toMatch(/generator version\s+\S+/);
+    expect(await page.locator(".kv", { hasText: "not pinned" }).count()).toBe(1);
     await page.fill("#workers", "4");
     await page.click("#start-run");
 

@@ -129,6 +129,8 @@ export async function casesImport({ io, client, args }: CommandContext): Promise
 
 export interface ExperimentSpec {
   name: string;
+  /** A name from `generators list`; the server's default (builtin) when omitted. */
+  generator?: string;
   hyperscribeVersion: string;
   cycleTranscriptOverlaps?: number[];
   noteReplications?: number;
@@ -145,6 +147,8 @@ export function validateSpec(spec: unknown): ExperimentSpec {
   if (!s || typeof s !== "object") fail("must be a JSON object");
   if (typeof s!.name !== "string" || !s!.name) fail("name must be a non-empty string");
   if (typeof s!.hyperscribeVersion !== "string" || !s!.hyperscribeVersion) fail("hyperscribeVersion must be a non-empty string");
+  if (s!.generator !== undefined && (typeof s!.generator !== "string" || !s!.generator))
+    fail("generator must be a generator's name (see generators list)");
   if (s!.cases !== "eligible" && !(Array.isArray(s!.cases) && s!.cases.every(Number.isInteger))) {
     fail('cases must be "eligible" or a list of case ids');
   }
@@ -163,7 +167,7 @@ export async function createFromSpec(
   spec: ExperimentSpec,
 ): Promise<{ id: number; cases: number; models: number }> {
   const input: Record<string, unknown> = { name: spec.name, hyperscribeVersion: spec.hyperscribeVersion };
-  for (const key of ["cycleTranscriptOverlaps", "noteReplications", "gradeReplications"] as const) {
+  for (const key of ["generator", "cycleTranscriptOverlaps", "noteReplications", "gradeReplications"] as const) {
     if (spec[key] !== undefined) input[key] = spec[key];
   }
   const { createExperiment } = await client.request(
@@ -198,8 +202,12 @@ export async function createFromSpec(
 }
 
 export async function experimentCreate({ io, client, args }: CommandContext): Promise<number> {
-  const { values } = parse(args, { file: { type: "string", short: "f" } });
-  if (!values.file) throw new UsageError("usage: experiment create --file spec.json");
+  const { values } = parse(args, {
+    file: { type: "string", short: "f" },
+    generator: { type: "string" },
+    version: { type: "string" },
+  });
+  if (!values.file) throw new UsageError("usage: experiment create --file spec.json [--generator NAME] [--version V]");
   const file = path.resolve(io.cwd, values.file);
   let raw: string;
   try {
@@ -213,7 +221,10 @@ export async function experimentCreate({ io, client, args }: CommandContext): Pr
   } catch (error) {
     throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
   }
-  const created = await createFromSpec(client, validateSpec(json));
+  // --generator and --version win over the spec's generator and hyperscribeVersion.
+  const spec = { ...(json as object), ...(values.generator ? { generator: values.generator } : {}) } as ExperimentSpec;
+  if (values.version) spec.hyperscribeVersion = values.version;
+  const created = await createFromSpec(client, validateSpec(spec));
   out(
     io,
     `Experiment ${created.id} "${(json as ExperimentSpec).name}": ${created.cases} case(s), ${created.models} model combination(s)`,

@@ -7,6 +7,7 @@ import { ApiError, makeClient } from "./client";
 import * as commands from "./commands";
 import { InterruptedError, processIo, type CliIo } from "./io";
 import { readCliEnv, resolveUrl, UsageError } from "./options";
+import { experimentClone, generatorsList } from "./generators";
 import { compare, experimentReport } from "./report";
 
 type Command = (ctx: commands.CommandContext) => Promise<number>;
@@ -14,9 +15,11 @@ type Command = (ctx: commands.CommandContext) => Promise<number>;
 const COMMANDS: Record<string, Record<string, Command>> = {
   models: { "set-key": commands.modelsSetKey, list: commands.modelsList },
   cases: { eligible: commands.casesEligible, import: commands.casesImport },
+  generators: { list: generatorsList },
   experiment: {
     list: commands.experimentList,
     create: commands.experimentCreate,
+    clone: experimentClone,
     run: commands.experimentRun,
     export: commands.experimentExport,
     report: experimentReport,
@@ -32,8 +35,11 @@ export const USAGE = `Usage: note-eval [--url URL] <command>
   models list [--vendor V] [--json]
   cases eligible [--min-authors N] [--json]
   cases import <folder>                      a folder the server can read
+  generators list [--json]                   the note generators the server's operator configured
   experiment list
-  experiment create --file spec.json
+  experiment create --file spec.json [--generator NAME] [--version V]
+  experiment clone <id> --name NAME [--version V] [--generator G] [--overlaps 50,100]
+                   [--note-replications N] [--grade-replications N]   same cases and combinations
   experiment run <id> [--workers N] [--max-attempts N] [--retry-failed]
   experiment export <id> [--format csv|json] [--out FILE]
   experiment report <id> [--format table|json|csv|md]   means with CIs, variance split, agreement, worst criteria

@@ -1,10 +1,11 @@
+import { generatorSettings } from "./provenance.js";
 import { gql, PROGRESS_FIELDS, subscribe } from "../api.js";
 import { app, onLeave, h, fmtDuration, fmtTokens, fmtScore, statusBadge, modelName, table } from "../dom.js";
 
 // Experiment page: settings, cases, combinations, runs, controls, live progress
 
 export const EXPERIMENT_QUERY = `query($id: Int!) { experiment(id: $id) {
-  id name hyperscribeVersion cycleTranscriptOverlaps cycleTimes noteReplications gradeReplications created updated
+  id name generator hyperscribeVersion generatorCommit cycleTranscriptOverlaps cycleTimes noteReplications gradeReplications created updated
   cases { id name humanAuthors rubrics { id author validation } }
   models { id noteGraderIsReasoning noteGenerator { id vendor displayName } noteGrader { id vendor displayName } }
   runs { id status workers maxAttempts retryFailed startedAt finishedAt error } } }`;
@@ -194,7 +195,7 @@ export async function experimentView(id) {
         "div",
         { class: "grid" },
         [
-          ["generator version", x.hyperscribeVersion],
+          ...generatorSettings(x),
           ["transcript overlaps", x.cycleTranscriptOverlaps.join(", ")],
           ["cycle times", x.cycleTimes.join(", ") || "–"],
           ["note replications", x.noteReplications],

@@ -6,6 +6,18 @@ import { h } from "../dom.js";
 const PROVENANCE_QUERY = `query($id: Int!) { experimentResult(id: $id) { provenance {
   generatorName generatorKind version commit promptVersion vendor model inputTokens outputTokens costUsd durationMs } } }`;
 
+/** The experiment page's settings rows for its generator: name, version as given, resolved commit. */
+export function generatorSettings(x) {
+  return [
+    ["generator", x.generator],
+    ["generator version", x.hyperscribeVersion],
+    [
+      "resolved commit",
+      x.generatorCommit ? h("code", { "data-testid": "generator-commit" }, x.generatorCommit) : "– (not pinned)",
+    ],
+  ];
+}
+
 export async function provenanceCard(resultId) {
   const { experimentResult } = await gql(PROVENANCE_QUERY, { id: resultId });
   const p = experimentResult?.provenance;
