@@ -23,7 +23,7 @@ import { WebSocketServer } from "ws";
 import type { LimitsConfig } from "./config";
 import type { Context } from "./context";
 import { makeLimitsPlugin } from "./limits/apollo-plugin";
-import { makeBodyErrorHandler, makeFallbackErrorHandler } from "./limits/http-errors";
+import { makeBodyErrorHandler, makeFallbackErrorHandler, notFoundHandler } from "./limits/http-errors";
 import { checkOperationInputs } from "./limits/operation-inputs";
 import { asTokenLimitError, maskSuggestions, queryLimitRules } from "./limits/query-limits";
 import { estimateJsonChars, responseTooLarge } from "./limits/response-size";
@@ -75,6 +75,7 @@ const KNOWN_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
   "BAD_REQUEST",
   "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
   "OPERATION_RESOLUTION_FAILURE",
 ]);
 
@@ -214,6 +215,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     includeStacktraceInErrorResponses: false,
     // main.ts owns the signals: it drains the runner before the server stops.
     stopOnTerminationSignals: false,
+    // No client of ours sends persisted queries; off, a bogus hash is a clear refusal, not an internal error.
+    persistedQueries: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       drainWebSockets,
@@ -240,6 +243,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     makeBodyErrorHandler(limits.requestMaxBytes),
     expressMiddleware(apollo, { context: async () => options.context() }),
   );
+  app.use(notFoundHandler);
   app.use(makeFallbackErrorHandler(options.logger));
 
   await new Promise<void>((resolve, reject) => {

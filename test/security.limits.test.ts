@@ -76,6 +76,32 @@ describe("query limits and input caps", () => {
     }
   });
 
+  test("odd requests (batches, wrong types, other encodings, persisted queries, unknown paths) get JSON errors with a code", async () => {
+    const probes: [string, string][] = [
+      ["null", "application/json"],
+      ['[{"query":"{__typename}"}]', "application/json"],
+      ['{"query": 5}', "application/json"],
+      ['{"query":"{__typename}","variables":"x"}', "application/json"],
+      ['{"query":"{__typename}"}', "text/plain"],
+      ['{"query":"{__typename}"}', "application/json; charset=latin1"],
+      ["", "application/json"],
+      ['{"query":"{__typename}","extensions":{"persistedQuery":{"version":1,"sha256Hash":"x"}}}', "application/json"],
+    ];
+    const answers = await Promise.all(probes.map(([body, type]) => rawPost(t, body, { "content-type": type })));
+    const unknownPath = await fetch(t.app.server.url.replace("/graphql", "/nope"), { method: "POST", body: "x" });
+    answers.push({
+      status: unknownPath.status,
+      contentType: unknownPath.headers.get("content-type") ?? "",
+      text: await unknownPath.text(),
+    });
+    for (const answer of answers) {
+      expect(answer.contentType).toMatch(/application\/json/);
+      const code = (JSON.parse(answer.text) as GraphQLResponse).errors?.[0].extensions?.code;
+      expect(code).toMatch(/^(BAD_REQUEST|PERSISTED_QUERY_NOT_SUPPORTED|NOT_FOUND)$/);
+      expect(answer.text).not.toMatch(STACK_OR_PATH);
+    }
+  });
+
   test("a body over REQUEST_MAX_BYTES (a 10 MB name) is refused as BAD_USER_INPUT naming the limit", async () => {
     const response = await rawPost(
       t,

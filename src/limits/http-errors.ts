@@ -5,7 +5,7 @@
  * to send, never an echo of the body (it may hold a key). Anything else is logged and answered 500
  * without details.
  */
-import type { ErrorRequestHandler } from "express";
+import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "../logger";
 
 interface BodyParserError extends Error {
@@ -43,6 +43,11 @@ export function makeBodyErrorHandler(requestMaxBytes: number): ErrorRequestHandl
     }
   };
 }
+
+/** After every route: a path the server does not serve, answered as JSON rather than express's HTML page. */
+export const notFoundHandler: RequestHandler = (req, res) => {
+  answer(res, 404, "NOT_FOUND", `Nothing is served at ${req.method} ${req.path.slice(0, 200)}: GraphQL is at /graphql`);
+};
 
 /** The last handler: whatever reached it is unexpected. */
 export function makeFallbackErrorHandler(logger: Logger): ErrorRequestHandler {

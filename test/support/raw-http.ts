@@ -13,9 +13,11 @@ export interface RawResponse {
 
 /** POSTs `body` as it is to the GraphQL endpoint (as the test's default caller). */
 export async function rawPost(t: TestApp, body: string | Buffer, headers: Record<string, string> = {}): Promise<RawResponse> {
+  // As the default caller: the admin token once the server has tokens (auth), nothing before.
+  const token = (t as Partial<{ adminToken: string }>).adminToken;
   const response = await fetch(t.app.server.url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body,
   });
   const text = await response.text();
