@@ -18,6 +18,9 @@ function make(code: ErrorCode, message: string, extra?: Record<string, unknown>)
 
 export const badInput = (message: string, extra?: Record<string, unknown>) => make(ErrorCode.BAD_USER_INPUT, message, extra);
 export const notFound = (what: string, id: number | string) => make(ErrorCode.NOT_FOUND, `${what} ${id} does not exist`);
+/** "Case 7 does not exist", "Cases 1, 2 do not exist". */
+export const notFoundMany = (singular: string, plural: string, ids: (number | string)[]) =>
+  ids.length === 1 ? notFound(singular, ids[0]) : make(ErrorCode.NOT_FOUND, `${plural} ${ids.join(", ")} do not exist`);
 export const notFoundMessage = (message: string) => make(ErrorCode.NOT_FOUND, message);
 export const unavailable = (message: string) => make(ErrorCode.UNAVAILABLE, message);
 export const conflict = (message: string, extra?: Record<string, unknown>) => make(ErrorCode.CONFLICT, message, extra);

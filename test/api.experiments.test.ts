@@ -127,6 +127,15 @@ describe("experiments", () => {
     const unknownCase = await t.gql(addCase, { e: id, c: 424242 });
     expect(errorCodeOf(unknownCase)).toBe("NOT_FOUND");
     expect(unknownCase.errors![0].message).toBe("Case 424242 does not exist");
+    const unknownCases = await t.gql(
+      `mutation($e: Int!, $c: [Int!]!) { addExperimentCases(experimentId: $e, caseIds: $c) { id } }`,
+      {
+        e: id,
+        c: [424242, eligibleIds[0], 424243],
+      },
+    );
+    expect(errorCodeOf(unknownCases)).toBe("NOT_FOUND");
+    expect(unknownCases.errors![0].message).toBe("Cases 424242, 424243 do not exist");
     const addModel = `mutation($input: AddExperimentModelInput!) { addExperimentModel(input: $input) { id } }`;
     const badModel = await t.gql(addModel, {
       input: { experimentId: id, modelNoteGeneratorId: 424242, modelNoteGraderId: graderId },

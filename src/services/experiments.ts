@@ -5,7 +5,7 @@ import { Experiment } from "../../entities/experiment";
 import { ExperimentCase } from "../../entities/experiment-case";
 import { ExperimentModel } from "../../entities/experiment-model";
 import { ExperimentRun } from "../../entities/experiment-run";
-import { badInput, conflict, notFound } from "../errors";
+import { badInput, conflict, notFound, notFoundMany } from "../errors";
 import { assertMaxChars, assertMaxItems, assertMaxValue } from "../limits/caps";
 import { BUILTIN_NAME, VersionError, type GeneratorRegistry } from "../generators";
 import type { CaseService } from "./cases";
@@ -248,7 +248,7 @@ export class ExperimentService {
     if (unique.length === 0) throw badInput("caseIds must name at least one case");
     const found = await this.db.getRepository(Case).findBy({ id: In(unique) });
     const missing = unique.filter((id) => !found.some((c) => c.id === id));
-    if (missing.length > 0) throw notFound(missing.length === 1 ? "Case" : "Cases", missing.join(", "));
+    if (missing.length > 0) throw notFoundMany("Case", "Cases", missing);
     if (!allowIneligible) {
       const counts = await this.cases.humanAuthorCounts(unique);
       const ineligible = found.filter((c) => (counts.get(c.id) ?? 0) < MIN_HUMAN_AUTHORS);
