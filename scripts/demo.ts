@@ -3,7 +3,7 @@
  * folder (wiped at each start), the fake vendor server standing in for OpenAI and Anthropic, and the
  * service; loads the demo cases and the demo reviewers' accepted rubrics (src/demo/cases.ts, invented
  * demo data); runs one experiment with progress on the terminal; prints scores per model combination
- * and the dashboard URL. Stays up until Ctrl-C, or exits at once with --exit.
+ * and the dashboard URL. Stays up until Ctrl-C, or exits at once with --exit (and then prints no URL).
  *
  *   npm run demo -- [--exit] [--port 4100] [--pg-port 54339] [--data-dir .data/demo-postgres] [--latency-ms 40]
  */
@@ -108,20 +108,21 @@ async function main(): Promise<number> {
       ],
     });
     say(`experiment ${created.id}: ${created.cases} cases × ${created.models} model combinations × 2 note replications`);
-    say(`dashboard (live): http://127.0.0.1:${app.server.port}/#/experiments/${created.id}\n`);
+    // With --exit the server stops with the demo: a URL would lead nowhere.
+    const dashboard = `http://127.0.0.1:${app.server.port}/#/experiments/${created.id}`;
+    if (!values.exit) say(`dashboard (live): ${dashboard}\n`);
 
     const outcome = await runExperiment(client, { experimentId: created.id, workers: 3, maxAttempts: 3, retryFailed: false }, io);
 
     const rows = await collectExportRows(client, created.id);
     say("\nScores per model combination (overall score per grade, demo data):\n");
     say(table(summaryRows(summarise(rows))));
-    say(`\nDashboard: http://127.0.0.1:${app.server.port}/#/experiments/${created.id}`);
-    say(`GraphQL IDE: ${app.server.url}   CLI: npm run cli -- --url ${app.server.url} experiment list`);
-
     if (values.exit) {
       await stop();
       return outcome.exitCode;
     }
+    say(`\nDashboard: ${dashboard}`);
+    say(`GraphQL IDE: ${app.server.url}   CLI: npm run cli -- --url ${app.server.url} experiment list`);
     say("\nThe server stays up for the dashboard: Ctrl-C stops it.");
     await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
     say("stopping…");
