@@ -44,10 +44,14 @@ export class CaseResolver {
   @Mutation(() => ImportSummary, {
     description:
       "Imports a folder on the server (inside the import roots, IMPORT_ROOTS) in the existing tool's format (one folder per case with transcript.json, " +
-      "limited_chart.json, rubric.json, profile.json, spec.json); the rubrics as author `llm`, not evaluated",
+      "limited_chart.json, rubric.json, profile.json, spec.json); the rubrics as author `llm`, not evaluated. " +
+      "A relative path is read under the first root (SHARED_DATA_DIR by default); without a path, every collection there is imported",
   })
-  importCaseFolder(@Arg("path") path: string, @Ctx() { services, config }: Context): Promise<ImportSummary> {
-    return importCaseFolder(services.cases, path, { roots: config.importRoots });
+  importCaseFolder(
+    @Arg("path", () => String, { nullable: true }) path: string | null,
+    @Ctx() { services, config }: Context,
+  ): Promise<ImportSummary> {
+    return importCaseFolder(services.cases, path ?? config.importRoots[0], { roots: config.importRoots });
   }
 
   @Mutation(() => Rubric)

@@ -3,7 +3,7 @@
  * and the fake vendor server: key from stdin, lists, create from a spec file, run with progress,
  * Ctrl-C cancelling, export.
  */
-import { mkdtemp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readFile, realpath, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -94,7 +94,7 @@ describe("note-eval CLI against a running server", () => {
       ...FAST_LLM,
       OPENAI_BASE_URL: fake.openaiBaseUrl,
       ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-      IMPORT_ROOTS: dir,
+      SHARED_DATA_DIR: dir, // the import root and default
     });
   });
   afterAll(async () => {
@@ -126,7 +126,18 @@ describe("note-eval CLI against a running server", () => {
     await writeFile(path.join(dir, "demo-cases", "Patient_1", "transcript.json"), JSON.stringify(TRANSCRIPT));
     const imported = await cli(["cases", "import", "demo-cases"]);
     expect(imported.code).toBe(0);
-    expect(imported.stdout).toContain(`Imported 1 case(s) and 0 LLM rubric(s) from ${path.join(dir, "demo-cases")}`);
+    expect(imported.stdout).toContain(
+      `Imported 1 case(s) and 0 LLM rubric(s) from ${path.join(await realpath(dir), "demo-cases")}`,
+    );
+
+    // Without a folder, the server reads every collection in its SHARED_DATA_DIR.
+    await mkdir(path.join(dir, "collection-x", "Patient_7"), { recursive: true });
+    await writeFile(path.join(dir, "collection-x", "Patient_7", "transcript.json"), JSON.stringify(TRANSCRIPT));
+    const all = await cli(["cases", "import"]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain(`Imported 2 case(s) and 0 LLM rubric(s) from ${await realpath(dir)}`);
+    const { cases } = dataOf(await t.gql(`{ cases { name } }`));
+    expect(cases.map((c: { name: string }) => c.name).sort()).toEqual(["collection-x/Patient_7", "demo-cases/Patient_1"]);
 
     await seedCase("cli-a");
     await seedCase("cli-b");
@@ -134,7 +145,7 @@ describe("note-eval CLI against a running server", () => {
     expect(eligible.code).toBe(0);
     expect(eligible.stdout).toMatch(/cli-a\s+2/);
     expect(eligible.stdout).toContain("2 eligible case(s)");
-    expect(eligible.stdout).not.toContain("Patient_1");
+    expect(eligible.stdout).not.toContain("Patient_");
   });
 
   test("experiment create from a spec, run with progress to exit code 0, export one CSV row per grade", async () => {

@@ -10,4 +10,7 @@ export class ImportSummary {
 
   @Field(() => [Int])
   caseIds!: number[];
+
+  @Field({ description: "The folder on the server that was read" })
+  folder!: string;
 }

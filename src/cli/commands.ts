@@ -1,4 +1,5 @@
 /** The commands: each parses its own options and returns an exit code. */
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -115,15 +116,20 @@ export async function casesEligible({ io, client, args }: CommandContext): Promi
 
 export async function casesImport({ io, client, args }: CommandContext): Promise<number> {
   const { positionals } = parse(args, {});
-  if (positionals.length !== 1) throw new UsageError("usage: cases import <folder>");
-  const folder = path.resolve(io.cwd, positionals[0]);
+  if (positionals.length > 1) throw new UsageError("usage: cases import [folder]");
+  // A folder that exists here is sent as an absolute path (the server on this machine reads it);
+  // any other relative path, or none, is read under the server's SHARED_DATA_DIR.
+  const given = positionals[0];
+  const local = given === undefined ? undefined : path.resolve(io.cwd, given);
+  const folder = local !== undefined && existsSync(local) ? local : (given ?? null);
   const { importCaseFolder } = await client.request(
-    `mutation($p: String!) { importCaseFolder(path: $p) { cases rubrics caseIds } }`,
-    {
-      p: folder,
-    },
+    `mutation($p: String) { importCaseFolder(path: $p) { cases rubrics caseIds folder } }`,
+    { p: folder },
   );
-  out(io, `Imported ${importCaseFolder.cases} case(s) and ${importCaseFolder.rubrics} LLM rubric(s) from ${folder}`);
+  out(
+    io,
+    `Imported ${importCaseFolder.cases} case(s) and ${importCaseFolder.rubrics} LLM rubric(s) from ${importCaseFolder.folder}`,
+  );
   return 0;
 }
 

@@ -1,5 +1,7 @@
+import fs from "node:fs/promises";
+import pathOf from "node:path";
 import { GraphQLError } from "graphql";
-import { CaseFolderError, readCaseFolders } from "../import/case-folder";
+import { CaseFolderError, readCaseFolders, type CaseFolder } from "../import/case-folder";
 import { confineImportPath, ImportPathRefused } from "../import/confine";
 import { badInput } from "../errors";
 import { assertMaxChars } from "../limits/caps";
@@ -9,6 +11,8 @@ export interface ImportSummary {
   cases: number;
   rubrics: number;
   caseIds: number[];
+  /** The folder that was read. */
+  folder: string;
 }
 
 export interface ImportOptions {
@@ -28,13 +32,29 @@ function withoutContent(error: unknown, caseName: string, file: string): unknown
   return error;
 }
 
+/**
+ * The cases of a collection folder (one subfolder per case), or, when `root` holds no case folder
+ * itself, of each collection under it (SHARED_DATA_DIR holds med-management/ and the like).
+ */
+async function readCollections(root: string): Promise<CaseFolder[]> {
+  const direct = await readCaseFolders(root);
+  if (direct.length > 0) return direct;
+  const entries = await fs.readdir(root, { withFileTypes: true });
+  const nested: CaseFolder[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+    nested.push(...(await readCaseFolders(pathOf.join(root, entry.name))));
+  }
+  return nested;
+}
+
 /** Upserts every case of a folder and its LLM rubric (author `llm`, not evaluated); re-running adds nothing. */
 export async function importCaseFolder(cases: CaseService, path: string, options: ImportOptions = {}): Promise<ImportSummary> {
   assertMaxChars(path, "path", "pathChars");
   let folders;
+  let root: string;
   try {
-    const root = options.roots ? await confineImportPath(path, options.roots) : path;
-    folders = await readCaseFolders(root);
+    root = options.roots ? await confineImportPath(path, options.roots) : path;
+    folders = await readCollections(root);
   } catch (error) {
     if (error instanceof ImportPathRefused || error instanceof CaseFolderError) throw badInput(error.message);
     throw error;
@@ -60,5 +80,5 @@ export async function importCaseFolder(cases: CaseService, path: string, options
       rubrics++;
     }
   }
-  return { cases: folders.length, rubrics, caseIds };
+  return { cases: folders.length, rubrics, caseIds, folder: root };
 }
