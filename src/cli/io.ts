@@ -23,10 +23,40 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     onInterrupt(handler) {
-      process.on("SIGINT", handler);
-      return () => process.off("SIGINT", handler);
+      const onSignal = onePerKeypress(handler);
+      process.on("SIGINT", onSignal);
+      return () => process.off("SIGINT", onSignal);
     },
   };
+}
+
+/** Two SIGINTs closer than this are one Ctrl-C. */
+const SAME_KEYPRESS_MS = 300;
+
+/**
+ * One Ctrl-C can arrive as two SIGINTs: the terminal sends it to the whole process group, and
+ * `npm run cli` forwards its own copy to its child as well. Without this, a single Ctrl-C read as
+ * "Ctrl-C twice" and left without waiting for the cancel.
+ */
+export function onePerKeypress(handler: () => void, now: () => number = Date.now): () => void {
+  let last = -Infinity;
+  return () => {
+    const at = now();
+    const repeat = at - last < SAME_KEYPRESS_MS;
+    last = at;
+    if (!repeat) handler();
+  };
+}
+
+/**
+ * Ends the process quietly when stdout's reader goes away (`note-eval experiment export | head`):
+ * without a listener, the EPIPE of the next write was an uncaught error with a stack trace.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WritableStream, exit: (code: number) => void): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") exit(0);
+    else throw error;
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { ApiError, makeClient } from "./client";
 import * as commands from "./commands";
-import { InterruptedError, processIo, type CliIo } from "./io";
+import { exitQuietlyOnClosedPipe, InterruptedError, processIo, type CliIo } from "./io";
 import { readCliEnv, resolveUrl, UsageError } from "./options";
 import { experimentClone, generatorsList } from "./generators";
 import { compare, experimentReport } from "./report";
@@ -34,7 +34,7 @@ export const USAGE = `Usage: note-eval [--url URL] <command>
   models set-key --vendor openai|anthropic   key from a hidden prompt, or stdin when piped
   models list [--vendor V] [--json]
   cases eligible [--min-authors N] [--json]
-  cases import <folder>                      a folder the server can read
+  cases import [folder]                      a folder here, or under the server's SHARED_DATA_DIR (default: all of it)
   generators list [--json]                   the note generators the server's operator configured
   experiment list
   experiment create --file spec.json [--generator NAME] [--version V]
@@ -94,6 +94,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 }
 
 if (require.main === module) {
+  exitQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
+  exitQuietlyOnClosedPipe(process.stderr, (code) => process.exit(code));
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

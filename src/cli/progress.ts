@@ -82,6 +82,13 @@ export interface ProgressViewOptions {
   now?: () => number;
 }
 
+/**
+ * To the start of the line `lines` above. The carriage return matters: the terminal echoes a Ctrl-C
+ * as "^C" where the cursor is, and moving up alone keeps that column, which left the first
+ * characters of the bars in front of the next message ("noCtrl-C: cancelling…").
+ */
+const cursorUp = (lines: number) => `\r\x1b[${lines}A`;
+
 export class ProgressView {
   private drawnLines = 0;
   private lastLineAt = -Infinity;
@@ -111,18 +118,19 @@ export class ProgressView {
 
   /** Writes a message above the bars without breaking the redraw. */
   log(message: string): void {
-    if (this.tty && this.drawnLines > 0) {
-      this.options.out.write(`\x1b[${this.drawnLines}A\x1b[J${message}\n`);
-      this.drawnLines = 0;
-      if (this.last) this.redraw(this.last);
-    } else {
+    if (!this.tty) {
       this.options.out.write(`${message}\n`);
+      return;
     }
+    const redraw = this.drawnLines > 0 && this.last;
+    this.options.out.write(`${this.drawnLines > 0 ? cursorUp(this.drawnLines) : "\r"}\x1b[J${message}\n`);
+    this.drawnLines = 0;
+    if (redraw) this.redraw(redraw);
   }
 
   private redraw(p: ProgressSnapshot): void {
     const lines = renderProgress(p, this.options.out.columns ?? 80);
-    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A` : "";
+    const up = this.drawnLines > 0 ? cursorUp(this.drawnLines) : "\r";
     this.options.out.write(up + lines.map((l) => `\x1b[2K${l}\n`).join(""));
     this.drawnLines = lines.length;
   }
