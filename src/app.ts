@@ -137,6 +137,11 @@ async function startOnDatabase(
     keys,
     baseUrlAllowlist: config.baseUrlAllowlist,
   });
+  // Runs a previous process left (running or interrupted) go on here, before the server listens:
+  // a client that reconnects after a restart sees its run resumed, never the `interrupted` left by
+  // the previous server.
+  if (config.role !== "api" && config.resumeOnStart) await runner.tick();
+
   const schema = await makeSchema({ pubSub: pubSubOf(bus) });
   const context = (): Context => ({ services, config, logger, db, bus, loaders: services.runs.makeLoaders() });
   const server =
@@ -162,11 +167,9 @@ async function startOnDatabase(
   if (config.role === "worker") logger.info(`Worker ready: runs only, health checks on ${server.url}`);
   else
     logger.info(
-      `GraphQL on ${server.url} (subscriptions on ${server.wsUrl})${config.role === "api" ? "; runs are driven by worker processes" : ""}`,
+      `GraphQL on ${server.url} (subscriptions on ${server.wsUrl}), dashboard on ${new URL("/", server.url)}` +
+        (config.role === "api" ? "; runs are driven by worker processes" : ""),
     );
-
-  // Runs a previous process left (running or interrupted) go on here before start-up completes.
-  if (config.role !== "api" && config.resumeOnStart) await runner.tick();
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {

@@ -12,6 +12,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The server could not be reached at all (down, restarting, wrong URL): worth retrying. */
+export class UnreachableError extends ApiError {}
+
+/** The live connection's state, for a view that says "reconnecting…". */
+export type ConnectionState = "connected" | "reconnecting";
+
 export interface GraphQLClient {
   url: string;
   request<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
@@ -21,7 +27,19 @@ export interface GraphQLClient {
     variables: Record<string, unknown>,
     handlers: { next(data: T): void; error(error: Error): void; complete?(): void },
   ): () => void;
+  /** Calls listener when the subscriptions' connection is lost (graphql-ws retries) and when it is back. */
+  onConnection(listener: (state: ConnectionState) => void): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * Waits before reconnection attempt `retries` (from 0): 250 ms doubling up to 2 s, plus up to a
+ * quarter of it at random, so that clients of a restarted server do not all come back at once.
+ * graphql-ws's own default grows without a cap (17 minutes by the tenth try).
+ */
+export function reconnectDelayMs(retries: number, random: () => number = Math.random): number {
+  const base = Math.min(2000, 250 * 2 ** retries);
+  return Math.round(base * (1 + random() / 4));
 }
 
 export function wsUrlOf(httpUrl: string): string {
@@ -32,7 +50,35 @@ export function wsUrlOf(httpUrl: string): string {
 
 export function makeClient(url: string): GraphQLClient {
   let ws: Client | undefined;
-  const wsClient = () => (ws ??= createClient({ url: wsUrlOf(url), webSocketImpl: WebSocket, retryAttempts: 3, lazy: true }));
+  const listeners = new Set<(state: ConnectionState) => void>();
+  let lost = false;
+  let active = 0;
+  const tell = (state: ConnectionState) => listeners.forEach((l) => l(state));
+  // Subscriptions outlive a server restart: graphql-ws reconnects (for ever; every error but a
+  // refusal of credentials counts as retryable, since a refused connection is an error event, not
+  // a close that graphql-ws would retry by default) and subscribes again, and
+  // experimentProgress answers a new subscription with the current state first.
+  const wsClient = () =>
+    (ws ??= createClient({
+      url: wsUrlOf(url),
+      webSocketImpl: WebSocket,
+      lazy: true,
+      retryAttempts: Infinity,
+      shouldRetry: (error) => !isForbidden(error),
+      retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(retries))),
+      on: {
+        connected: () => {
+          if (lost) tell("connected");
+          lost = false;
+        },
+        closed: () => {
+          // The lazy client also closes when the last subscription ends: that is no loss.
+          if (active === 0) return;
+          if (!lost) tell("reconnecting");
+          lost = true;
+        },
+      },
+    }));
 
   return {
     url,
@@ -46,7 +92,7 @@ export function makeClient(url: string): GraphQLClient {
         });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new ApiError(`cannot reach ${url} (${cause}): is the server running? (--url or NOTE_EVAL_URL)`);
+        throw new UnreachableError(`cannot reach ${url} (${cause}): is the server running? (--url or NOTE_EVAL_URL)`);
       }
       const text = await response.text();
       let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
@@ -62,23 +108,48 @@ export function makeClient(url: string): GraphQLClient {
       return body.data as T;
     },
     subscribe(query, variables, handlers) {
-      return wsClient().subscribe(
+      let ended = false;
+      const end = () => {
+        if (!ended) active--;
+        ended = true;
+      };
+      active++;
+      const unsubscribe = wsClient().subscribe(
         { query, variables },
         {
           next: (result) => {
             if (result.errors?.length) handlers.error(new ApiError(result.errors.map((e) => e.message).join("; ")));
             else handlers.next(result.data as never);
           },
-          error: (error) =>
-            handlers.error(error instanceof Error ? error : new ApiError(`subscription failed: ${describeWsError(error)}`)),
-          complete: () => handlers.complete?.(),
+          error: (error) => {
+            end();
+            handlers.error(error instanceof Error ? error : new ApiError(`subscription failed: ${describeWsError(error)}`));
+          },
+          complete: () => {
+            end();
+            handlers.complete?.();
+          },
         },
       );
+      return () => {
+        end();
+        unsubscribe();
+      };
+    },
+    onConnection(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     async close() {
+      listeners.clear();
       await ws?.dispose();
     },
   };
+}
+
+/** 4403: the server refused these credentials; asking again will not change that. */
+function isForbidden(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === 4403;
 }
 
 function describeWsError(error: unknown): string {
