@@ -15,7 +15,8 @@ import { seedExperiment } from "./support/experiment";
 jest.setTimeout(60_000);
 
 /** The notes' "done" count of every redraw of the bars, in order. */
-const notesDone = (output: string) => [...output.matchAll(/notes +\[[^\]]*\] +\d+% {2}(\d+)\/\d+ done/g)].map((m) => Number(m[1]));
+const notesDone = (output: string) =>
+  [...output.matchAll(/notes +\[[^\]]*\] +\d+% {2}(\d+)\/\d+ done/g)].map((m) => Number(m[1]));
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
