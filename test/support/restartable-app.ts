@@ -28,6 +28,8 @@ export async function makeRestartableApp(env: Record<string, string> = {}): Prom
     PORT: String(await findFreePort()),
     DATABASE_URL: await createTestDatabase(),
     LOG_LEVEL: "info",
+    // Models point at fake vendor servers on loopback ports.
+    BASE_URL_ALLOWLIST: "http://127.0.0.1:*",
     ...env,
   });
   const logs: string[] = [];
