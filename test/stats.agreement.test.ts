@@ -1,6 +1,7 @@
 /** Krippendorff's alpha and the per-criterion figures. */
 import reference from "./fixtures/stats/reference.json";
 import {
+  aggregateCriteria,
   criteriaThatMoved,
   flipsAcross50,
   krippendorffAlphaInterval,
@@ -66,6 +67,27 @@ describe("criteria", () => {
     expect(flipsAcross50([49, 50])).toBe(true);
     expect(flipsAcross50([50, 100])).toBe(false);
     expect(flipsAcross50([0, 49])).toBe(false);
+  });
+
+  test("aggregates satisfaction per criterion and counts flips per (note, rubric) unit with replications", () => {
+    const grades = [
+      { noteId: 1, rubricId: 7, satisfactions: [40, 100] },
+      { noteId: 1, rubricId: 7, satisfactions: [60, 100] }, // criterion 0 flips on note 1
+      { noteId: 2, rubricId: 7, satisfactions: [10, 90] }, // one replication: not a unit for flips
+      { noteId: 2, rubricId: 8, satisfactions: [70] },
+    ];
+    const rows = aggregateCriteria(grades, (rubricId, index) => ({
+      caseName: "c",
+      author: `author-${rubricId}`,
+      criterion: `r${rubricId}c${index}`,
+      weight: 5,
+      sense: "positive",
+    }));
+    expect(rows.map((r) => [r.criterion, r.meanSatisfaction, r.grades, r.replicatedUnits, r.flippedUnits])).toEqual([
+      ["r7c0", 110 / 3, 3, 1, 1],
+      ["r7c1", 290 / 3, 3, 1, 0],
+      ["r8c0", 70, 1, 0, 0],
+    ]);
   });
 
   test("worst criteria: lowest mean satisfaction first, with their flip rate", () => {

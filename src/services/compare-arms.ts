@@ -1,13 +1,16 @@
 /**
  * compareArms: each arm against the baseline arm, paired by case (see docs/statistics.md). An arm is
  * (experiment, combination, overlap); arms may come from different experiments (two versions of a
- * generator on the same cases). Per-case means come from SQL; the tests and intervals from src/stats.
+ * generator on the same cases). SQL sends each arm's grades; case means, tests and intervals come
+ * from src/stats.
  */
 import type { DataSource } from "typeorm";
 import { Experiment } from "../../entities/experiment";
 import { ExperimentModel } from "../../entities/experiment-model";
 import { badInput, notFound } from "../errors";
 import {
+  aggregateCriteria,
+  caseMeans,
   casesForPower,
   combinationMean,
   criteriaThatMoved,
@@ -21,7 +24,7 @@ import {
   type PairedComparison,
 } from "../stats";
 import { combinationLabels, type CombinationLabel } from "./combination-labels";
-import { fetchCaseMeans, fetchCriterionAggregates, type ArmFilter, type CaseMeanRow } from "./statistics-sql";
+import { describeFrom, fetchCaseNames, fetchGrades, fetchRubrics, type ArmFilter, type GradeRow } from "./statistics-sql";
 
 export const MAX_ARMS = 10;
 export const CRITERIA_MOVED = 10;
@@ -129,11 +132,13 @@ function checkOptions(specs: readonly ArmSpec[], options: CompareOptions): { bas
   return { baseline, seed };
 }
 
-const toCaseMeans = (rows: readonly CaseMeanRow[], scale: ScoreScale): CaseMean[] =>
-  rows.flatMap((r) => {
-    const mean = scale === "overall" ? r.overall : r.normalised;
-    return mean === null ? [] : [{ caseId: r.caseId, mean, grades: r.grades }];
-  });
+const toCaseMeans = (grades: readonly GradeRow[], scale: ScoreScale): CaseMean[] =>
+  caseMeans(
+    grades.flatMap((g) => {
+      const value = scale === "overall" ? g.overall : g.normalised;
+      return value === null ? [] : [{ caseId: g.caseId, noteId: g.noteId, rubricId: g.rubricId, value }];
+    }),
+  );
 
 export async function compareArms(
   db: DataSource,
@@ -150,12 +155,13 @@ export async function compareArms(
     combinationId: a.combinationId,
     overlap: a.overlap,
   }));
-  const [caseRows, criteria] = await Promise.all([
-    Promise.all(filters.map((f) => fetchCaseMeans(db, f))),
-    Promise.all(filters.map((f) => fetchCriterionAggregates(db, f))),
+  const grades = await Promise.all(filters.map((f) => fetchGrades(db, f)));
+  const [names, rubrics] = await Promise.all([
+    fetchCaseNames(db, [...new Set(grades.flat().map((g) => g.caseId))]),
+    fetchRubrics(db, [...new Set(grades.flat().map((g) => g.rubricId))]),
   ]);
-  const means = caseRows.map((rows) => toCaseMeans(rows, scale));
-  const names = new Map(caseRows.flat().map((r) => [r.caseId, r.caseName]));
+  const means = grades.map((g) => toCaseMeans(g, scale));
+  const criteria = grades.map((g) => aggregateCriteria(g, describeFrom(rubrics)));
   const arms: ResolvedArm[] = resolved.map((a, i) => ({ ...a, cases: means[i].length, mean: combinationMean(means[i]) }));
 
   const comparisons: ArmComparison[] = [];

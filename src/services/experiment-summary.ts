@@ -1,11 +1,13 @@
 /**
  * experimentSummary: per combination × overlap, the counts and failures, the mean and 95 % CI over
  * case means (raw and normalised), cost and tokens, the variance split, agreement and the worst
- * criteria. SQL shrinks (counts, per-criterion aggregates); src/stats infers. See docs/statistics.md.
+ * criteria. SQL counts and sends one compact row per grade; src/stats aggregates and infers. See
+ * docs/statistics.md.
  */
 import type { DataSource } from "typeorm";
 import { Experiment } from "../../entities/experiment";
 import {
+  aggregateCriteria,
   caseMeans,
   combinationMean,
   krippendorffAlphaInterval,
@@ -19,12 +21,13 @@ import {
 import { notFound } from "../errors";
 import { combinationLabels, type CombinationLabel } from "./combination-labels";
 import {
+  describeFrom,
   fetchArmCounts,
-  fetchCriterionAggregates,
   fetchGrades,
+  fetchRubrics,
   type ArmCounts,
-  type CriterionAggregateRow,
   type GradeRow,
+  type RubricInfo,
 } from "./statistics-sql";
 
 export const WORST_CRITERIA = 5;
@@ -85,7 +88,7 @@ export function agreementOf(grades: readonly GradeRow[]): ArmSummary["agreement"
 export function summariseArm(
   counts: ArmCounts,
   grades: readonly GradeRow[],
-  criteria: readonly CriterionAggregateRow[],
+  rubrics: Map<number, RubricInfo>,
   combination: CombinationLabel | null,
 ): ArmSummary {
   const overall = caseMeans(grades.map((g) => ({ caseId: g.caseId, noteId: g.noteId, rubricId: g.rubricId, value: g.overall })));
@@ -104,7 +107,7 @@ export function summariseArm(
       grades.map((g) => ({ caseId: g.caseId, noteId: g.noteId, rubricId: g.rubricId, value: g.overall })),
     ),
     agreement: agreementOf(grades),
-    worstCriteria: worstCriteria(criteria, WORST_CRITERIA),
+    worstCriteria: worstCriteria(aggregateCriteria(grades, describeFrom(rubrics)), WORST_CRITERIA),
   };
 }
 
@@ -112,14 +115,13 @@ export async function experimentSummary(db: DataSource, experimentId: number): P
   const experiment = await db.getRepository(Experiment).findOneBy({ id: experimentId });
   if (!experiment) throw notFound("experiment", experimentId);
   const filter = { experimentId, combinationId: null, overlap: null };
-  const [counts, grades, criteria, labels] = await Promise.all([
+  const [counts, grades, labels] = await Promise.all([
     fetchArmCounts(db, filter),
     fetchGrades(db, filter),
-    fetchCriterionAggregates(db, filter),
     combinationLabels(db, experimentId),
   ]);
+  const rubrics = await fetchRubrics(db, [...new Set(grades.map((g) => g.rubricId))]);
   const gradesByArm = groupBy(grades, (g) => armKey(g.combinationId, g.overlap));
-  const criteriaByArm = groupBy(criteria, (c) => armKey(c.combinationId, c.overlap));
   return {
     experimentId,
     experimentName: experiment.name,
@@ -129,7 +131,7 @@ export async function experimentSummary(db: DataSource, experimentId: number): P
       summariseArm(
         c,
         gradesByArm.get(armKey(c.combinationId, c.overlap)) ?? [],
-        criteriaByArm.get(armKey(c.combinationId, c.overlap)) ?? [],
+        rubrics,
         c.combinationId === null ? null : (labels.get(c.combinationId) ?? null),
       ),
     ),

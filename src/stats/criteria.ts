@@ -41,6 +41,97 @@ export interface CriterionMove extends CriterionRef {
 
 const key = (c: { rubricId: number; index: number }) => `${c.rubricId}/${c.index}`;
 
+/** One grade's satisfactions, in criterion order. */
+export interface GradeSatisfactions {
+  noteId: number;
+  rubricId: number;
+  satisfactions: readonly number[];
+}
+
+/**
+ * Per criterion (rubric, position): mean satisfaction over the grades, and over the (note, rubric)
+ * units with at least 2 grade replications, how many flip across 50. `describe` gives the
+ * criterion's text, weight, sense and where its rubric comes from.
+ */
+export function aggregateCriteria(
+  grades: readonly GradeSatisfactions[],
+  describe: (rubricId: number, index: number) => Omit<CriterionRef, "rubricId" | "index">,
+): CriterionAggregate[] {
+  // Plain loops and numeric keys: this runs over every criterion of every grade (240,000 values
+  // for 20,000 grades), and the first version with string keys and flatMap took most of
+  // experimentSummary's time.
+  interface Acc {
+    sum: number[];
+    n: number[];
+    replicated: number[];
+    flipped: number[];
+  }
+  interface Unit {
+    rubricId: number;
+    min: number[];
+    max: number[];
+    grades: number;
+  }
+  const grow = (a: number[], length: number) => {
+    while (a.length < length) a.push(0);
+  };
+  const byRubric = new Map<number, Acc>();
+  const unitsByNote = new Map<number, Map<number, Unit>>();
+  for (const g of grades) {
+    const sats = g.satisfactions;
+    let acc = byRubric.get(g.rubricId);
+    if (!acc) byRubric.set(g.rubricId, (acc = { sum: [], n: [], replicated: [], flipped: [] }));
+    grow(acc.sum, sats.length);
+    grow(acc.n, sats.length);
+    for (let i = 0; i < sats.length; i++) {
+      acc.sum[i] += sats[i];
+      acc.n[i] += 1;
+    }
+    let units = unitsByNote.get(g.noteId);
+    if (!units) unitsByNote.set(g.noteId, (units = new Map()));
+    const unit = units.get(g.rubricId);
+    if (!unit) {
+      units.set(g.rubricId, { rubricId: g.rubricId, min: [...sats], max: [...sats], grades: 1 });
+      continue;
+    }
+    unit.grades += 1;
+    // a criterion missing from one replication is left out of the unit's flips
+    if (sats.length < unit.min.length) unit.min.length = unit.max.length = sats.length;
+    for (let i = 0; i < unit.min.length; i++) {
+      if (sats[i] < unit.min[i]) unit.min[i] = sats[i];
+      if (sats[i] > unit.max[i]) unit.max[i] = sats[i];
+    }
+  }
+  for (const units of unitsByNote.values()) {
+    for (const unit of units.values()) {
+      if (unit.grades < 2) continue;
+      const acc = byRubric.get(unit.rubricId)!;
+      grow(acc.replicated, unit.min.length);
+      grow(acc.flipped, unit.min.length);
+      for (let i = 0; i < unit.min.length; i++) {
+        acc.replicated[i] += 1;
+        if (unit.min[i] < 50 && unit.max[i] >= 50) acc.flipped[i] += 1; // flipsAcross50 on min and max
+      }
+    }
+  }
+  const out: CriterionAggregate[] = [];
+  for (const [rubricId, acc] of byRubric) {
+    for (let index = 0; index < acc.n.length; index++) {
+      if (!acc.n[index]) continue;
+      out.push({
+        rubricId,
+        index,
+        ...describe(rubricId, index),
+        meanSatisfaction: acc.sum[index] / acc.n[index],
+        grades: acc.n[index],
+        replicatedUnits: acc.replicated[index] ?? 0,
+        flippedUnits: acc.flipped[index] ?? 0,
+      });
+    }
+  }
+  return out;
+}
+
 export function withFlipRate(c: CriterionAggregate): CriterionFigure {
   return { ...c, flipRate: c.replicatedUnits > 0 ? c.flippedUnits / c.replicatedUnits : null };
 }
