@@ -17,7 +17,9 @@ registerEnumType(JobStatus, { name: "JobStatus" });
 /**
  * The life of a run. `running` while a process drives it; `finished` when every job reached
  * succeeded or failed; `cancelled` by a user; `interrupted` by a shutdown or a dead process (it is
- * resumed by the next start or restart); `failed` when the run itself broke (not a job).
+ * resumed by the next start or restart); `failed` when the run itself broke (not a job), or when the
+ * vendor kept refusing a key; `paused` when the vendor refused for quota or billing (the jobs wait,
+ * planned, for the next start).
  */
 export enum RunStatus {
   running = "running",
@@ -25,5 +27,6 @@ export enum RunStatus {
   cancelled = "cancelled",
   interrupted = "interrupted",
   failed = "failed",
+  paused = "paused",
 }
 registerEnumType(RunStatus, { name: "RunStatus" });

@@ -4,6 +4,7 @@ import { ClaimOrderIndexes1764220000000 } from "./1764220000000-claim-order-inde
 import { SatisfactionScale1795794004757 } from "./1795794004757-satisfaction-scale";
 import { GeneratorProvenance1795794078475 } from "./1795794078475-generator-provenance";
 import { JobOwnership1795794095449 } from "./1795794095449-job-ownership";
+import { RunPaused1795796961175 } from "./1795796961175-run-paused";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   SatisfactionScale1795794004757,
   GeneratorProvenance1795794078475,
   JobOwnership1795794095449,
+  RunPaused1795796961175,
 ];

@@ -34,6 +34,8 @@ export interface LlmConfig {
   /** First backoff in ms; doubles on each retry, with full jitter, capped by backoffMaxMs. */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** Refusals (401/403) of one key in a row, with no success between, after which runs using it stop as failed. */
+  keyRefusalsToStop: number;
   /** Tries for an answer that is not valid JSON or breaks the schema (the error is fed back). */
   structuredOutputTries: number;
   /** Requests in flight per vendor, across all runs (Infinity = no cap). */
@@ -313,6 +315,7 @@ export function loadConfig(env: Env = process.env): Config {
       backoffBaseMs: readInt(env, "LLM_BACKOFF_BASE_MS", 500),
       backoffMaxMs: readInt(env, "LLM_BACKOFF_MAX_MS", 30_000),
       structuredOutputTries: readInt(env, "LLM_STRUCTURED_OUTPUT_TRIES", 3, 1),
+      keyRefusalsToStop: readInt(env, "LLM_KEY_REFUSALS_TO_STOP", 3, 1),
       vendorConcurrency: {
         openai: readInt(env, "OPENAI_MAX_CONCURRENCY", Infinity, 1),
         anthropic: readInt(env, "ANTHROPIC_MAX_CONCURRENCY", Infinity, 1),

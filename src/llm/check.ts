@@ -38,9 +38,11 @@ export async function checkModel(clients: LlmClients, spec: ModelSpec, signal?: 
   try {
     if (spec.vendor === "openai") {
       await clients.openai(spec.apiKey, baseUrl).models.retrieve(model, options);
+      clients.keyHealth.accepted(spec.vendor, spec.apiKey, baseUrl);
       return said("ok", `${model} exists and the key works.`);
     }
     const info = await clients.anthropic(spec.apiKey, baseUrl).models.retrieve(model, {}, options);
+    clients.keyHealth.accepted(spec.vendor, spec.apiKey, baseUrl);
     const endOfLife = info.retires_at ? info.retires_at.slice(0, 10) : known;
     if (info.lifecycle === "retired")
       return said("retired", `${model} is retired: Anthropic no longer serves it. Choose another model.`, endOfLife);

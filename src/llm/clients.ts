@@ -13,6 +13,7 @@ import OpenAI from "openai";
 import PQueue from "p-queue";
 import type { LlmConfig } from "../config";
 import type { ModelSpec, Vendor } from "./types";
+import { KeyHealth } from "./key-health";
 import { nodeHttpFetch } from "./vendors/http-fetch";
 
 const OFFICIAL_BASE_URLS: Record<Vendor, string> = {
@@ -26,6 +27,8 @@ export interface LlmClients {
   readonly log: (msg: string) => void;
   /** Per-vendor limiter, or null when neither concurrency nor rate is capped (no queue overhead). */
   readonly limiters: Record<Vendor, PQueue | null>;
+  /** Consecutive refusals per key, shared by every call (./key-health.ts). */
+  readonly keyHealth: KeyHealth;
   openai(apiKey: string, baseUrl: string): OpenAI;
   anthropic(apiKey: string, baseUrl: string): Anthropic;
 }
@@ -48,6 +51,7 @@ export function makeLlmClients(config: LlmConfig, options: { log?: (msg: string)
     config,
     log: options.log ?? (() => {}),
     limiters: { openai: makeLimiter(config, "openai"), anthropic: makeLimiter(config, "anthropic") },
+    keyHealth: new KeyHealth(config.keyRefusalsToStop),
     openai(apiKey, baseUrl) {
       const key = `${apiKey}\u0000${baseUrl}`;
       let client = openaiClients.get(key);

@@ -16,19 +16,38 @@ import type { Usage, Vendor } from "./types";
  */
 export type LlmErrorKind = "transport" | "invalid_output" | "aborted" | "timeout" | "auth" | "quota" | "bad_request";
 
+/**
+ * What a failure means for the whole run, decided here rather than in the runner: `failed` when the
+ * vendor keeps refusing the key (no job can succeed), `paused` when the account is out of quota or
+ * credit (jobs can succeed once someone pays, and the run is started again).
+ */
+export interface RunStop {
+  status: "failed" | "paused";
+  /** For people: what happened and what to do. */
+  reason: string;
+}
+
 export class LlmError extends Error {
   override name = "LlmError";
   kind: LlmErrorKind;
   retryable: boolean;
+  /** Set when retrying cannot help any job of the run: the run should stop (see RunStop). */
+  stopsRun?: RunStop;
   /** What the failed call spent (requests, tokens of invalid answers, cost, latency). */
   usage: Usage;
   status?: number;
 
-  constructor(kind: LlmErrorKind, message: string, usage: Usage, options: { retryable?: boolean; status?: number } = {}) {
+  constructor(
+    kind: LlmErrorKind,
+    message: string,
+    usage: Usage,
+    options: { retryable?: boolean; status?: number; stopsRun?: RunStop } = {},
+  ) {
     super(message);
     this.kind = kind;
     this.usage = usage;
     this.status = options.status;
+    if (options.stopsRun) this.stopsRun = options.stopsRun;
     this.retryable = options.retryable ?? (kind === "transport" || kind === "timeout");
   }
 }

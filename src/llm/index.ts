@@ -15,7 +15,7 @@ export type {
 } from "./types";
 export { NOTE_ITEM_TYPES } from "./types";
 export { LlmError } from "./errors";
-export type { LlmErrorKind } from "./errors";
+export type { LlmErrorKind, RunStop } from "./errors";
 export { makeLlmClients, resolveModelName } from "./clients";
 export type { LlmClients } from "./clients";
 export { generateNote } from "./note";

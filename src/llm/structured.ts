@@ -55,7 +55,7 @@ export async function callStructured<T>(
   const usage = emptyUsage(spec.vendor, model);
   const started = performance.now();
   const secrets = [spec.apiKey];
-  const fail = (kind: LlmError["kind"], message: string, opts: { retryable?: boolean; status?: number } = {}): LlmError => {
+  const fail = (kind: LlmError["kind"], message: string, opts: ConstructorParameters<typeof LlmError>[3] = {}): LlmError => {
     usage.costUsd = costUsd(config.prices, model, usage.inputTokens, usage.outputTokens);
     usage.latencyMs = Math.round(performance.now() - started);
     return new LlmError(kind, scrubSecrets(message, secrets), { ...usage }, opts);
@@ -63,6 +63,14 @@ export async function callStructured<T>(
   if (!spec.apiKey) throw fail("auth", `${spec.vendor} model ${model}: no API key given`);
 
   const baseUrl = resolveBaseUrl(config, spec);
+  const keyRefused = (): LlmError =>
+    fail("auth", `${model}: the key for ${spec.vendor} was refused`, {
+      stopsRun: {
+        status: "failed",
+        reason: `the key for ${spec.vendor} was refused (${config.keyRefusalsToStop} refusals in a row): set a working key and start the run again`,
+      },
+    });
+  if (clients.keyHealth.isRefused(spec.vendor, spec.apiKey, baseUrl)) throw keyRefused();
   const family = modelFamily(spec.vendor, model);
   const reasoning = spec.reasoning === true ? family.reasoning : null;
   const temperature = spec.reasoning !== true && family.acceptsTemperature ? call.temperature : undefined;
@@ -90,15 +98,18 @@ export async function callStructured<T>(
   const attempt: () => Promise<RawAnswer> = limiter ? () => limiter.add(counted, { signal }) as Promise<RawAnswer> : counted;
 
   let lastError = "";
+  let authRetries = 0;
   for (let tryNo = 1; tryNo <= config.structuredOutputTries; tryNo++) {
     // transport loop
     let answer: RawAnswer | undefined;
     for (let retry = 0; ; retry++) {
       if (signal?.aborted) throw fail("aborted", `${spec.vendor} call aborted`);
       let failure: AttemptFailure;
+      let retryRefusal = false;
       const sentAt = performance.now();
       try {
         answer = await attempt();
+        clients.keyHealth.accepted(spec.vendor, spec.apiKey, baseUrl);
         break;
       } catch (err) {
         failure = classifySdkError(err, spec.vendor, signal);
@@ -114,6 +125,31 @@ export async function callStructured<T>(
             message: `${spec.vendor} request timed out after ${config.requestTimeoutMs} ms`,
           };
         }
+      }
+      if (failure.kind === "auth") {
+        // A refusal is tried again (outside the transport budget) until the key has been refused
+        // keyRefusalsToStop times in a row; a key that is refused only now and then fails this call.
+        if (clients.keyHealth.refused(spec.vendor, spec.apiKey, baseUrl)) throw keyRefused();
+        retryRefusal = authRetries < config.keyRefusalsToStop;
+      }
+      if (failure.kind === "quota") {
+        throw fail("quota", `${model}: ${failure.message}`, {
+          status: failure.status,
+          stopsRun: {
+            status: "paused",
+            reason: `${spec.vendor} refused for quota or billing: ${failure.message.replace(/^\w+ answered HTTP \d+: /, "")} (start the run again once the account is in order)`,
+          },
+        });
+      }
+      if (retryRefusal) {
+        authRetries++;
+        retry--; // not counted against the transport budget
+        try {
+          await sleep(backoffDelayMs(authRetries - 1, config.backoffBaseMs, config.backoffMaxMs), signal);
+        } catch {
+          throw fail("aborted", `${spec.vendor} call aborted during backoff`);
+        }
+        continue;
       }
       if (!failure.retryable || retry >= config.transportRetries) {
         const suffix = failure.retryable ? ` (gave up after ${retry + 1} requests)` : "";

@@ -55,6 +55,13 @@ export class StopRunError extends Error {
   }
 }
 
+/** The LLM layer decides which failures stop the whole run (a refused key, an exhausted quota). */
+function runStopOf(error: unknown): StopRunError | null {
+  if (!(error instanceof LlmError) || !error.stopsRun) return null;
+  const status = error.stopsRun.status === "paused" ? RunStatus.paused : RunStatus.failed;
+  return new StopRunError(status, error.stopsRun.reason);
+}
+
 export interface DriverDeps {
   store: JobStore;
   strategies: JobStrategies;
@@ -337,9 +344,10 @@ export class RunDriver {
           try {
             outcome = await strategy.attempt(job, this.abort.signal, startedAt, attempt);
           } catch (error) {
-            if (error instanceof StopRunError) {
-              this.stop(error.status, error.message);
-              return await this.releaseCutShort(kind, job, attempt, error.message);
+            const stopRun = error instanceof StopRunError ? error : runStopOf(error);
+            if (stopRun) {
+              this.stop(stopRun.status, stopRun.message);
+              return await this.releaseCutShort(kind, job, attempt, stopRun.message);
             }
             if (this.abort.signal.aborted) return await this.releaseCutShort(kind, job, attempt, "the run stopped");
             const final = attempt >= this.options.maxAttempts;

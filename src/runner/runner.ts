@@ -116,6 +116,8 @@ function runEventType(status: EndStatus): RunEventType {
       return "run_interrupted";
     case RunStatus.failed:
       return "run_failed";
+    case RunStatus.paused:
+      return "run_paused";
     default:
       return unreachable(status);
   }

@@ -69,7 +69,7 @@ export interface Progress {
   at: number;
 }
 
-export type RunEventType = "run_started" | "run_finished" | "run_cancelled" | "run_interrupted" | "run_failed";
+export type RunEventType = "run_started" | "run_finished" | "run_cancelled" | "run_interrupted" | "run_failed" | "run_paused";
 export type JobEventType = "queued" | "started" | "retrying" | "succeeded" | "failed";
 
 /** One state change, published after it was written to the database. */
