@@ -72,17 +72,17 @@ describe.each(BOTH_VENDORS)("transport through the %s SDK", (vendor) => {
     expect(server.requests.map((r) => r.fault)).toEqual(["529", "reset", null]);
   });
 
-  it("does not retry 401 (auth) or 400 (bad request)", async () => {
+  it("does not retry 400 (bad request); tries a lone 401 again (a key stops only when refused in a row: llm.stopsRun.test.ts)", async () => {
     server.addFault({ match: { vendor }, fault: "401", times: 1 });
-    const auth = await failure(grade(vendor));
-    expect(auth).toMatchObject({ kind: "auth", retryable: false, status: 401 });
-    expect(auth.usage.requests).toBe(1);
+    const retried = await grade(vendor);
+    expect(retried.usage.requests).toBe(2);
+    server.reset();
 
     server.addFault({ match: { vendor }, fault: "400", times: 1 });
     const bad = await failure(grade(vendor));
     expect(bad).toMatchObject({ kind: "bad_request", retryable: false, status: 400 });
     expect(bad.usage.requests).toBe(1);
-    expect(server.requestCount()).toBe(2);
+    expect(server.requestCount()).toBe(1);
   });
 
   it("cuts a hanging request at the request timeout and retries it", async () => {
@@ -161,7 +161,7 @@ describe.each(BOTH_VENDORS)("transport through the %s SDK", (vendor) => {
 describe("secrets", () => {
   it("never puts the API key in an error message or a log line", async () => {
     // the cases above ran first (same file, in order), so errors and logs are full of failures
-    expect(errors.length).toBeGreaterThanOrEqual(12);
+    expect(errors.length).toBeGreaterThanOrEqual(10);
     expect(logs.length).toBeGreaterThan(0);
     for (const err of errors) {
       expect(err.message).not.toContain(SECRET_KEY);
