@@ -1,5 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --reps N] [-- --cpu-prof DIR] [-- --only throughput,memory,efficiency,resume]`
+ * `npm run bench -- --only generator`: the command generator's overhead per job against builtin
+ * (bench/generator.ts), merged into an existing bench/results.json when it is the only scenario.
  *
  * Starts an embedded Postgres (fresh temp folder, default durability), the fake vendor server and
  * the server as child processes, drives the server through GraphQL over HTTP and graphql-ws only,
@@ -25,6 +27,7 @@ import {
 import { cpuMs, killAllStarted, sleep, statusMb, tail } from "./lib/proc";
 import { percentile, round, spread, type Spread } from "./lib/stats";
 import { createExperiment, plannedJobs, seed, startRun, type ExperimentShape, type Seed } from "./lib/workload";
+import { generatorOverhead, writeGeneratorsFile, type GeneratorFigures } from "./generator";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -59,9 +62,10 @@ interface Ctx {
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-function server(ctx: Ctx, label: string): Promise<ServerChild> {
+function server(ctx: Ctx, label: string, env?: Record<string, string>): Promise<ServerChild> {
   ctx.serverCount++;
   return startServer({
+    env,
     databaseUrl: ctx.db.url,
     fakeUrl: ctx.fake.url,
     tmp: ctx.tmp,
@@ -457,6 +461,35 @@ async function main(): Promise<void> {
       }
     }
 
+    let generator: GeneratorFigures | undefined;
+    if (ONLY.has("generator")) {
+      await fake.admin("POST", "latency", { ms: 0 });
+      const s = await server(ctx, "generator", { GENERATORS_FILE: writeGeneratorsFile(tmp) });
+      try {
+        generator = await generatorOverhead(db, s, ctx.seed, STANDARD, REPS, log);
+      } finally {
+        await s.child.stop();
+      }
+      console.log(
+        `command generator overhead per note job (p50, vs builtin): ${round(generator.overheadPerJobMs.median)} ms ` +
+          `(${round(generator.overheadPerJobMs.min)} – ${round(generator.overheadPerJobMs.max)})`,
+      );
+      if (ONLY.size === 1 && fs.existsSync(OUT)) {
+        // The generator scenario alone: its figures join the last full results instead of replacing them.
+        const previous = JSON.parse(fs.readFileSync(OUT, "utf8"));
+        previous.figures.generator = {
+          overheadPerJobMs: generator.overheadPerJobMs,
+          measuredAt: new Date().toISOString(),
+          ...gitCommit(),
+        };
+        previous.workload.generator = { ...STANDARD, ...plannedJobs(STANDARD), workers: 8, latencyMs: 0 };
+        previous.raw.generator = { builtin: generator.builtin, command: generator.command };
+        await writeJson(OUT, previous);
+        console.log(`results: ${OUT} (generator figures merged)`);
+        return;
+      }
+    }
+
     const of = <T>(reps: T[], pick: (r: T) => number) => (reps.length ? spread(reps.map(pick)) : undefined);
     const rssGrowth =
       zero.length && big.length
@@ -555,6 +588,7 @@ async function main(): Promise<void> {
           jobsPerSec10x: of(big, (r) => r.jobsPerSec),
           serverCpuMsPerJob10x: of(big, (r) => r.cpuMsPerJob),
         },
+        generator: generator && { overheadPerJobMs: generator.overheadPerJobMs },
         resume: {
           readyToFirstCallS: of(resume, (r) => r.readyToFirstCallMs / 1000),
           spawnToReadyS: of(resume, (r) => r.spawnToReadyMs / 1000),
@@ -564,7 +598,14 @@ async function main(): Promise<void> {
           inFlightBeforeKill: of(resume, (r) => r.inFlightBeforeKill),
         },
       },
-      raw: { cold, zero, big, efficiency: eff, resume },
+      raw: {
+        cold,
+        zero,
+        big,
+        efficiency: eff,
+        resume,
+        generator: generator && { builtin: generator.builtin, command: generator.command },
+      },
       benchSeconds: round((Date.now() - started) / 1000, 1),
     });
     await writeJson(OUT, results);

@@ -128,6 +128,8 @@ export interface ServerOptions {
   tmp: string;
   label: string;
   cpuProfDir?: string;
+  /** More environment for the server (e.g. GENERATORS_FILE). */
+  env?: Record<string, string>;
 }
 
 export async function startServer(options: ServerOptions): Promise<ServerChild> {
@@ -140,6 +142,7 @@ export async function startServer(options: ServerOptions): Promise<ServerChild> 
     OPENAI_BASE_URL: `${options.fakeUrl}/v1`,
     ANTHROPIC_BASE_URL: options.fakeUrl,
     LOG_LEVEL: "warn",
+    ...options.env,
   };
   const args = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
   // The server runs with the node flags `npm start` gives it (package.json), or BENCH_SERVER_NODE_FLAGS.

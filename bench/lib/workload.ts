@@ -48,10 +48,17 @@ export interface ExperimentShape {
 }
 
 /** A fresh experiment of the seeded cases and both combinations; its job counts follow from the shape. */
-export async function createExperiment(api: Api, s: Seed, name: string, shape: ExperimentShape): Promise<number> {
+export async function createExperiment(
+  api: Api,
+  s: Seed,
+  name: string,
+  shape: ExperimentShape,
+  generator = "builtin",
+): Promise<number> {
   const { createExperiment } = await api.gql(`mutation($i: CreateExperimentInput!) { createExperiment(input: $i) { id } }`, {
     i: {
       name,
+      generator,
       hyperscribeVersion: "bench",
       cycleTranscriptOverlaps: [100],
       noteReplications: shape.noteReplications,
