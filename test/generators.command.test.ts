@@ -83,6 +83,12 @@ describe("a command generator's job", () => {
     expect(error.message).toContain(message);
   });
 
+  test("a key the generator prints on stderr is masked in the error the job keeps", async () => {
+    const error = await failureOf(runCommandJob(definition("leaksKey"), scripts.dir, null, request(), runtime));
+    expect(error.message).toContain("debug: key is [redacted]");
+    expect(error.message).not.toContain(KEY);
+  });
+
   test("a generator that hangs (ignoring SIGTERM, with a grandchild) times out and its whole group is killed", async () => {
     const started = Date.now();
     const error = await failureOf(runCommandJob(definition("hangs", { timeoutMs: 300 }), scripts.dir, null, request(), runtime));

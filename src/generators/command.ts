@@ -11,6 +11,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { LlmConfig } from "../config";
 import { costUsd } from "../llm";
+import { scrubSecrets } from "../llm/errors";
 import type { CommandDefinition } from "./definitions";
 import { GeneratorError, type GeneratorErrorKind } from "./errors";
 import { makeJobDocument } from "./job-document";
@@ -46,7 +47,26 @@ function jobEnvironment(definition: CommandDefinition, request: NoteRequest): No
 
 type Ending = { kind: "exited"; code: number | null; signal: NodeJS.Signals | null } | { kind: GeneratorErrorKind | "aborted" };
 
+/**
+ * One job. A failure's message (stderr tail, output excerpt) is kept on the job and shown to API
+ * clients: the key the generator was given is masked in it, should the generator have printed it.
+ */
 export async function runCommandJob(
+  definition: CommandDefinition,
+  cwd: string,
+  commit: string | null,
+  request: NoteRequest,
+  runtime: CommandRuntime,
+): Promise<Generation> {
+  try {
+    return await runProcess(definition, cwd, commit, request, runtime);
+  } catch (error) {
+    if (error instanceof GeneratorError) error.message = scrubSecrets(error.message, [request.model.apiKey]);
+    throw error;
+  }
+}
+
+async function runProcess(
   definition: CommandDefinition,
   cwd: string,
   commit: string | null,
@@ -138,7 +158,8 @@ export async function runCommandJob(
       throw new GeneratorError(why.kind, `the generator failed (${why.kind})${tail}`);
   }
   try {
-    return parseResultDocument(Buffer.concat(stdout).toString("utf8"), {
+    // The key never reaches the stored note either.
+    return parseResultDocument(scrubSecrets(Buffer.concat(stdout).toString("utf8"), [request.model.apiKey]), {
       model: request.modelName,
       priceOf: (model, input, output) => costUsd(runtime.prices, model, input, output),
     });

@@ -33,6 +33,8 @@ export const GENERATOR_SCRIPTS = {
 });`,
   /** Exits 3 after a line on stderr. */
   fails: `readStdin().then(() => { process.stderr.write("the generator broke: missing prompt file\\n"); process.exit(3); });`,
+  /** Prints its key on stderr, then fails. */
+  leaksKey: `readStdin().then(() => { process.stderr.write("debug: key is " + process.env.NOTE_EVAL_API_KEY + "\\n"); process.exit(1); });`,
   /** Prints something that is not JSON. */
   garbage: `readStdin().then(() => process.stdout.write("Traceback (most recent call last): oops"));`,
   /** Prints nothing and exits 0. */
