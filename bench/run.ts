@@ -480,6 +480,7 @@ async function main(): Promise<void> {
         previous.figures.generator = {
           overheadPerJobMs: generator.overheadPerJobMs,
           measuredAt: new Date().toISOString(),
+          loadAverage1m: os.loadavg()[0],
           ...gitCommit(),
         };
         previous.workload.generator = { ...STANDARD, ...plannedJobs(STANDARD), workers: 8, latencyMs: 0 };
