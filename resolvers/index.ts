@@ -4,6 +4,8 @@ import { GeneratorResolver } from "./generator.resolver";
 import { NoteProvenanceResolver } from "./provenance.resolver";
 import { ModelResolver } from "./model.resolver";
 import { ExperimentResultResolver, ExperimentResultScoreResolver, RunResolver } from "./run.resolver";
+import { ReviewResolver } from "./review.resolver";
+import { RunHistoryResolver } from "./run-history.resolver";
 import { StatisticsResolver } from "./statistics.resolver";
 
 export const RESOLVERS = [
@@ -17,4 +19,6 @@ export const RESOLVERS = [
   StatisticsResolver,
   GeneratorResolver,
   NoteProvenanceResolver,
+  ReviewResolver,
+  RunHistoryResolver,
 ] as const;

@@ -50,8 +50,10 @@ export class RunResolver {
     @Arg("first", () => Int, { nullable: true, defaultValue: 50 }) first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null,
     @Ctx() { services }: Context,
+    @Arg("failedGrades", () => Boolean, { nullable: true, description: "true: only notes with a failed grade" })
+    failedGrades: boolean | null,
   ): Promise<ExperimentResultConnection> {
-    const page = await services.runs.results(experimentId, { failed, first, after });
+    const page = await services.runs.results(experimentId, { failed, failedGrades, first, after });
     const edges = page.nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
     return {
       edges,

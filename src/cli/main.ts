@@ -9,6 +9,7 @@ import { exitQuietlyOnClosedPipe, InterruptedError, processIo, type CliIo } from
 import { readCliEnv, resolveUrl, UsageError } from "./options";
 import { experimentClone, generatorsList } from "./generators";
 import { compare, experimentReport } from "./report";
+import { rubricsAccept, rubricsAdd, rubricsList, rubricsRefuse, rubricsShow } from "./rubrics";
 
 type Command = (ctx: commands.CommandContext) => Promise<number>;
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Record<string, Command>> = {
   models: { "set-key": commands.modelsSetKey, list: commands.modelsList },
   cases: { eligible: commands.casesEligible, import: commands.casesImport },
   generators: { list: generatorsList },
+  rubrics: { list: rubricsList, show: rubricsShow, accept: rubricsAccept, refuse: rubricsRefuse, add: rubricsAdd },
   experiment: {
     list: commands.experimentList,
     create: commands.experimentCreate,
@@ -35,6 +37,10 @@ export const USAGE = `Usage: note-eval [--url URL] <command>
   models list [--vendor V] [--json]
   cases eligible [--min-authors N] [--json]
   cases import [folder]                      a folder here, or under the server's SHARED_DATA_DIR (default: all of it)
+  rubrics list [--case N] [--json]           the review queue (cases not eligible yet), or a case's rubrics
+  rubrics show <id> [--json]                 a rubric's criteria
+  rubrics accept|refuse <id> [--reviewer EMAIL] [--comment TEXT]   sign a copy (or your own rubric)
+  rubrics add --file criteria.json (--parent ID | --case N) [--reviewer EMAIL]   an edit, or your own rubric
   generators list [--json]                   the note generators the server's operator configured
   experiment list
   experiment create --file spec.json [--generator NAME] [--version V]
@@ -47,6 +53,7 @@ export const USAGE = `Usage: note-eval [--url URL] <command>
                                              arm = <experiment id or name>[:<combination id>][@<overlap>]
 
 The server URL comes from --url, else NOTE_EVAL_URL, else http://127.0.0.1:4000/graphql.
+The reviewer comes from --reviewer, else NOTE_EVAL_REVIEWER.
 Exit codes: 0 success, 1 failed notes/grades or a cancelled run, 2 usage or API errors.
 `;
 

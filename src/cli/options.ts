@@ -9,10 +9,12 @@ export interface CliEnv {
   url: string | undefined;
   /** NO_COLOR: plain output even on a terminal. */
   noColor: boolean;
+  /** NOTE_EVAL_REVIEWER: the reviewer's email address for `rubrics accept|refuse|add` (--reviewer wins). */
+  reviewer: string | undefined;
 }
 
 export function readCliEnv(env: Record<string, string | undefined> = process.env): CliEnv {
-  return { url: env.NOTE_EVAL_URL || undefined, noColor: Boolean(env.NO_COLOR) };
+  return { url: env.NOTE_EVAL_URL || undefined, noColor: Boolean(env.NO_COLOR), reviewer: env.NOTE_EVAL_REVIEWER || undefined };
 }
 
 /** --url wins over NOTE_EVAL_URL, which wins over the default. */

@@ -7,6 +7,7 @@ import type { Runner } from "../runner/runner";
 import { CaseService } from "./cases";
 import { ExperimentService } from "./experiments";
 import { ModelService } from "./models";
+import { RubricReviewService } from "./rubric-review";
 import { RunService } from "./runs";
 import { StatisticsService } from "./statistics";
 
@@ -17,6 +18,7 @@ export interface Services {
   runs: RunService;
   statistics: StatisticsService;
   generators: GeneratorRegistry;
+  review: RubricReviewService;
 }
 
 export interface ServiceOptions {
@@ -33,5 +35,6 @@ export function makeServices(db: DataSource, runner: Runner, options: ServiceOpt
   const models = new ModelService(db, llm, keys, baseUrlAllowlist);
   const experiments = new ExperimentService(db, cases, models, generators);
   const runs = new RunService(db, runner, experiments, models, llm.config, logger, generators);
-  return { cases, models, experiments, runs, statistics: new StatisticsService(db), generators };
+  const review = new RubricReviewService(db, cases);
+  return { cases, models, experiments, runs, statistics: new StatisticsService(db), generators, review };
 }

@@ -170,7 +170,7 @@ export class RunService {
 
   async results(
     experimentId: number,
-    options: { failed?: boolean | null; first?: number | null; after?: string | null },
+    options: { failed?: boolean | null; failedGrades?: boolean | null; first?: number | null; after?: string | null },
   ): Promise<ResultPage> {
     await this.experiments.getOrThrow(experimentId);
     const first = options.first ?? 50;
@@ -181,6 +181,9 @@ export class RunService {
       .createQueryBuilder("r")
       .where("r.experiment_id = :experimentId", { experimentId });
     if (options.failed != null) qb.andWhere("r.failed = :failed", { failed: options.failed });
+    if (options.failedGrades) {
+      qb.andWhere(`EXISTS (SELECT 1 FROM experiment_result_score s WHERE s.experiment_result_id = r.id AND s.status = 'failed')`);
+    }
     const totalCount = await qb.clone().getCount();
     if (options.after) qb.andWhere("r.id > :after", { after: decodeCursor(options.after) });
     const rows = await qb
