@@ -28,6 +28,23 @@ export function mountDashboard(app: Express): void {
       if (error && !res.headersSent) next(error);
     });
   });
+  // Observable Plot and d3 (UMD builds, globals Plot and d3) for the summary and comparison charts.
+  const plotFiles: Record<string, string> = {
+    // neither package exports its package.json: d3 resolves to dist/d3.mjs, Plot to src/index.js
+    "d3.min.js": path.join(path.dirname(require.resolve("d3")), "d3.min.js"),
+    "plot.umd.min.js": path.resolve(path.dirname(require.resolve("@observablehq/plot")), "..", "dist", "plot.umd.min.js"),
+  };
+  for (const [name, file] of Object.entries(plotFiles)) {
+    app.get(`${DASHBOARD_VENDOR_PATH}/${name}`, (_req, res, next) => {
+      res.sendFile(
+        file,
+        { maxAge: 24 * 60 * 60 * 1000, headers: { "Content-Type": "text/javascript; charset=utf-8" } },
+        (error) => {
+          if (error && !res.headersSent) next(error);
+        },
+      );
+    });
+  }
   // no-cache: the files change with the checkout, and they are small.
   app.use(
     "/",

@@ -1,10 +1,12 @@
 // The dashboard: hash routes, one view per route (views/), live progress over graphql-ws.
 import { onConnection } from "./api.js";
 import { app, h, leaveView } from "./dom.js";
+import { compareView } from "./views/compare.js";
 import { experimentView } from "./views/experiment.js";
 import { experimentsView } from "./views/experiments.js";
 import { noteView } from "./views/note.js";
 import { resultsView } from "./views/results.js";
+import { summaryView } from "./views/summary.js";
 
 // ---------- Router ----------
 
@@ -16,6 +18,8 @@ async function route() {
   try {
     if ((m = /^\/experiments\/(\d+)\/notes\/(\d+)$/.exec(path))) await noteView(Number(m[1]), Number(m[2]));
     else if ((m = /^\/experiments\/(\d+)\/results$/.exec(path))) await resultsView(Number(m[1]), params);
+    else if ((m = /^\/experiments\/(\d+)\/summary$/.exec(path))) await summaryView(Number(m[1]));
+    else if (path === "/compare") await compareView(params);
     else if ((m = /^\/experiments\/(\d+)$/.exec(path))) await experimentView(Number(m[1]));
     else await experimentsView();
   } catch (error) {

@@ -181,6 +181,8 @@ export async function experimentView(id) {
         start,
         cancel,
         h("a", { href: `#/experiments/${id}/results` }, "Results and score chart →"),
+        " ",
+        h("a", { href: `#/experiments/${id}/summary` }, "Summary: means, CIs, agreement →"),
         message,
       ),
       progress,
