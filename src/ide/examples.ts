@@ -1,6 +1,7 @@
 /**
  * The main flow, one IDE tab per step, in the order a user runs them: create an experiment, pick
- * eligible cases, add them, register models, pair them, start a run, and watch its progress.
+ * eligible cases, add them, register models, pair them, start a run, watch its progress, and clone
+ * the experiment for the next version.
  * Ids in the variables are placeholders: replace them with the ids the previous steps returned.
  */
 
@@ -15,17 +16,21 @@ const json = (value: unknown): string => JSON.stringify(value, null, 2);
 
 export const exampleTabs: readonly ExampleTab[] = [
   {
-    query: `# 1. Create an experiment (or update the settings of the one with that name).
+    query: `# 1. Create an experiment of a generator (see the generators query) at a version; its settings
+#    are fixed once it has planned jobs (then clone it for the next version).
 mutation CreateExperiment($input: CreateExperimentInput!) {
   createExperiment(input: $input) {
     id
     name
+    generator
+    generatorCommit
   }
 }
 `,
     variables: json({
       input: {
         name: "my-first-experiment",
+        generator: "builtin",
         hyperscribeVersion: "v1.0.0",
         cycleTranscriptOverlaps: [100],
         noteReplications: 1,
@@ -107,5 +112,18 @@ subscription ExperimentProgress($experimentId: Int!) {
 }
 `,
     variables: json({ experimentId: 1 }),
+  },
+  {
+    query: `# 8. The next version: the same cases and combinations, the given changes (step 1's id).
+mutation CloneExperiment($experimentId: Int!, $name: String!, $changes: ExperimentChangesInput) {
+  cloneExperiment(experimentId: $experimentId, name: $name, changes: $changes) {
+    id
+    name
+    hyperscribeVersion
+    generatorCommit
+  }
+}
+`,
+    variables: json({ experimentId: 1, name: "my-first-experiment v2", changes: { hyperscribeVersion: "v2.0.0" } }),
   },
 ];
