@@ -12,7 +12,8 @@ import { createTestDatabase } from "./support/database";
 import { seedExperiment } from "./support/experiment";
 import { groupAlive, writeGeneratorScripts, type ScriptDir } from "./support/generator-scripts";
 
-jest.setTimeout(90_000);
+// Two ts-node server starts: tens of seconds each when the whole suite loads the machine.
+jest.setTimeout(180_000);
 
 describe("generator processes and the server's end", () => {
   let fake: FakeLlmServer;
@@ -57,7 +58,7 @@ describe("generator processes and the server's end", () => {
       }),
     );
     const started = () => scripts.pids().filter((p) => !before.has(p));
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     while (started().length < 2) {
       if (Date.now() > deadline) throw new Error("the generator processes did not start");
       await new Promise((r) => setTimeout(r, 20));
@@ -66,7 +67,7 @@ describe("generator processes and the server's end", () => {
   }
 
   async function server(): Promise<ChildServer> {
-    const child = await startChildServer({ ...env, DATABASE_URL: await createTestDatabase() });
+    const child = await startChildServer({ ...env, DATABASE_URL: await createTestDatabase() }, 60_000);
     children.push(child);
     return child;
   }
