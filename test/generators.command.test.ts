@@ -75,6 +75,7 @@ describe("a command generator's job", () => {
 
   test.each([
     ["exits non-zero", "fails", "generator_exit", "exited with status 3; stderr: the generator broke: missing prompt file"],
+    ["is killed", "killed", "generator_exit", "was killed by SIGKILL"],
     ["prints garbage", "garbage", "generator_invalid_output", "not one JSON value"],
     ["prints nothing", "silent", "generator_invalid_output", "the output is empty"],
   ] as const)("a generator that %s fails with the kind for it", async (_label, name, kind, message) => {

@@ -35,6 +35,8 @@ export const GENERATOR_SCRIPTS = {
   fails: `readStdin().then(() => { process.stderr.write("the generator broke: missing prompt file\\n"); process.exit(3); });`,
   /** Prints its key on stderr, then fails. */
   leaksKey: `readStdin().then(() => { process.stderr.write("debug: key is " + process.env.NOTE_EVAL_API_KEY + "\\n"); process.exit(1); });`,
+  /** Is killed (by a signal nobody on our side sent). */
+  killed: `readStdin().then(() => process.kill(process.pid, "SIGKILL"));`,
   /** Prints something that is not JSON. */
   garbage: `readStdin().then(() => process.stdout.write("Traceback (most recent call last): oops"));`,
   /** Prints nothing and exits 0. */
