@@ -19,7 +19,7 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { LimitsConfig } from "./config";
 import type { Context } from "./context";
 import { makeLimitsPlugin } from "./limits/apollo-plugin";
@@ -117,12 +117,27 @@ function makeErrorFormatter(logger: Logger, limits: LimitsConfig, database: Data
   };
 }
 
+/**
+ * A message over maxPayload makes ws close the socket with 1009 and emit "error", which graphql-ws's
+ * adapter logs with a stack trace ("Internal error emitted on a WebSocket socket"). The client did
+ * that, not our code: the event is dropped here (ws has closed the socket already).
+ */
+function quietOversizedMessages(socket: WebSocket): void {
+  const emit = socket.emit.bind(socket);
+  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+    const code = (args[0] as { code?: string } | undefined)?.code;
+    if (event === "error" && code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") return true;
+    return emit(event, ...args);
+  }) as WebSocket["emit"];
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const app = express();
   const httpServer = http.createServer(app);
   const { limits } = options;
   // ws accepts 100 MiB messages by default; a larger one closes the socket with 1009 (message too big).
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.requestMaxBytes });
+  wsServer.on("connection", quietOversizedMessages);
   const formatError = makeErrorFormatter(options.logger, limits, options.database);
   // graphql-ws sends only GraphQLError instances from onSubscribe: format, then wrap again.
   const formatErrors = (errors: readonly GraphQLError[]) =>

@@ -201,6 +201,7 @@ describe("limits set by configuration", () => {
       RESPONSE_MAX_BYTES: "5000",
       GRAPHQL_MAX_DEPTH: "3",
       GRAPHQL_MAX_COST: "20",
+      REQUEST_MAX_BYTES: "50000",
     });
     for (let i = 0; i < 3; i++) dataOf(await importCase(t, `small-${i}`, [{ speaker: "Patient", text: "x".repeat(2_000) }]));
   });
@@ -227,6 +228,12 @@ describe("limits set by configuration", () => {
     const costly = `{ cases { id name profile tags transcript limitedChart batchIdentifier created updated rubrics { id author comments } } }`;
     refusal(await t.gql(costly), /Query Cost limit of 20 exceeded.*GRAPHQL_MAX_COST/);
     refusal(await wsRequest(t.wsClient(), costly), /GRAPHQL_MAX_COST/);
+  });
+
+  test("a WebSocket message over REQUEST_MAX_BYTES closes that socket (1009); the server goes on", async () => {
+    const big = `mutation($n: String!) { importCase(input: {name: $n, transcript: []}) { id } }`;
+    await expect(wsRequest(t.wsClient(), big, { n: "x".repeat(60_000) })).rejects.toMatchObject({ code: 1009 });
+    expect((await wsRequest(t.wsClient(), `{ cases { id } }`)).data?.cases).toHaveLength(3);
   });
 
   test("GRAPHQL_MAX_DEPTH bounds nesting", async () => {
