@@ -38,6 +38,7 @@ export default tseslint.config(
           "navigator",
           "WebSocket",
           "confirm",
+          "localStorage",
           "alert",
         ].map((g) => [g, "readonly"]),
       ),

@@ -15,23 +15,45 @@ export async function gql(query, variables = {}) {
 
 let client;
 const listeners = new Set();
+let lost = false;
+/** Subscriptions of the current view: the lazy socket also closes when a view without any is shown. */
+let active = 0;
+const tell = (state) => listeners.forEach((l) => l(state));
 
-/** One shared WebSocket for every subscription of the page. */
+/** Waits before reconnection attempt `retries`: 250 ms doubling up to 2 s, plus up to a quarter at random. */
+const retryWait = (retries) =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * 2 ** retries) * (1 + Math.random() / 4)));
+
+/**
+ * One shared WebSocket for every subscription of the page. After a server restart graphql-ws
+ * reconnects (for ever, every error but a refusal of credentials, 4403, counts as retryable) and
+ * subscribes again; the progress subscription then starts with the current state, and views
+ * listening for "reconnected" read again what they show from the rows.
+ */
 function wsClient() {
   if (!client) {
     client = window.graphqlWs.createClient({
       url: WS_URL,
       retryAttempts: Infinity,
-      shouldRetry: () => true,
+      shouldRetry: (error) => error?.code !== 4403,
+      retryWait,
       on: {
-        connected: () => listeners.forEach((l) => l("connected")),
-        closed: () => listeners.forEach((l) => l("disconnected")),
+        connected: () => {
+          tell(lost ? "reconnected" : "connected");
+          lost = false;
+        },
+        closed: () => {
+          if (active === 0) return;
+          if (!lost) tell("reconnecting");
+          lost = true;
+        },
       },
     });
   }
   return client;
 }
 
+/** listener("connected" | "reconnecting" | "reconnected"); returns the function that stops listening. */
 export function onConnection(listener) {
   listeners.add(listener);
   return () => listeners.delete(listener);
@@ -39,14 +61,27 @@ export function onConnection(listener) {
 
 /** Calls next(data) for every result; returns the function that unsubscribes. */
 export function subscribe(query, variables, next, onError = (e) => console.error(e)) {
-  return wsClient().subscribe(
+  let ended = false;
+  const end = () => {
+    if (!ended) active--;
+    ended = true;
+  };
+  active++;
+  const unsubscribe = wsClient().subscribe(
     { query, variables },
     {
       next: (result) => (result.errors ? onError(new Error(result.errors.map((e) => e.message).join("; "))) : next(result.data)),
-      error: onError,
-      complete: () => undefined,
+      error: (error) => {
+        end();
+        onError(error);
+      },
+      complete: end,
     },
   );
+  return () => {
+    end();
+    unsubscribe();
+  };
 }
 
 export const PROGRESS_FIELDS = `runId runStatus done inputTokens outputTokens costUsd elapsedMs etaMs

@@ -6,6 +6,7 @@ import { experimentView } from "./views/experiment.js";
 import { experimentsView } from "./views/experiments.js";
 import { noteView } from "./views/note.js";
 import { resultsView } from "./views/results.js";
+import { caseReviewView, reviewQueueView } from "./views/review.js";
 import { summaryView } from "./views/summary.js";
 
 // ---------- Router ----------
@@ -21,6 +22,8 @@ async function route() {
     else if ((m = /^\/experiments\/(\d+)\/summary$/.exec(path))) await summaryView(Number(m[1]));
     else if (path === "/compare") await compareView(params);
     else if ((m = /^\/experiments\/(\d+)$/.exec(path))) await experimentView(Number(m[1]));
+    else if ((m = /^\/cases\/(\d+)$/.exec(path))) await caseReviewView(Number(m[1]));
+    else if (path === "/review") await reviewQueueView();
     else await experimentsView();
   } catch (error) {
     app.replaceChildren(h("h1", {}, "Something went wrong"), h("pre", { class: "error" }, error.message));
@@ -28,6 +31,9 @@ async function route() {
 }
 
 const connection = document.getElementById("connection");
-onConnection((state) => (connection.textContent = state === "connected" ? "● live" : ""));
+onConnection((state) => {
+  connection.textContent = state === "reconnecting" ? "reconnecting…" : "● live";
+  connection.dataset.state = state;
+});
 window.addEventListener("hashchange", route);
 route();

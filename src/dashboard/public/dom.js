@@ -3,9 +3,9 @@ export const app = document.getElementById("app");
 /** Cleanups of the current view (subscriptions, timers), run on navigation. */
 let cleanups = [];
 
-/** Registers a cleanup for when the user leaves the current view. */
-export function onLeave(cleanup) {
-  cleanups.push(cleanup);
+/** Registers cleanups for when the user leaves the current view. */
+export function onLeave(...cleanup) {
+  cleanups.push(...cleanup);
 }
 
 export function leaveView() {

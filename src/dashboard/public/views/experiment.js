@@ -1,14 +1,16 @@
 import { generatorSettings } from "./provenance.js";
-import { gql, PROGRESS_FIELDS, subscribe } from "../api.js";
+import { gql, onConnection, PROGRESS_FIELDS, subscribe } from "../api.js";
 import { app, onLeave, h, fmtDuration, fmtTokens, fmtScore, statusBadge, modelName, table } from "../dom.js";
 
 // Experiment page: settings, cases, combinations, runs, controls, live progress
+
+const RUN_FIELDS = "id status workers maxAttempts retryFailed startedAt finishedAt error failedNotes failedGrades";
 
 export const EXPERIMENT_QUERY = `query($id: Int!) { experiment(id: $id) {
   id name generator hyperscribeVersion generatorCommit cycleTranscriptOverlaps cycleTimes noteReplications gradeReplications created updated
   cases { id name humanAuthors rubrics { id author validation } }
   models { id noteGraderIsReasoning noteGenerator { id vendor displayName } noteGrader { id vendor displayName } }
-  runs { id status workers maxAttempts retryFailed startedAt finishedAt error } } }`;
+  runs { ${RUN_FIELDS} } } }`;
 
 function progressRow(label, counts) {
   const pct = (n) => (counts.expected > 0 ? (100 * n) / counts.expected : 0);
@@ -56,12 +58,16 @@ function progressView(p) {
 
 function eventItem(e) {
   const failed = /failed|retrying/.test(e.type);
-  const what = e.result
-    ? `${e.result.caseName} (overlap ${e.result.cycleTranscriptOverlap}, rep ${e.result.noteReplication})`
-    : "";
+  const where =
+    e.result?.cycleTranscriptOverlap !== undefined
+      ? ` (overlap ${e.result.cycleTranscriptOverlap}, rep ${e.result.noteReplication})`
+      : "";
+  const what = e.result ? `${e.result.caseName}${where}` : "";
   const grade = e.grade
     ? ` grade #${e.grade.id}${e.grade.overallScore !== null ? ` → ${fmtScore(e.grade.overallScore)}` : ""}`
-    : "";
+    : e.gradeId
+      ? ` grade #${e.gradeId}`
+      : "";
   return h(
     "li",
     { class: failed ? "failed" : null },
@@ -144,18 +150,31 @@ export async function experimentView(id) {
           h("td", {}, r.retryFailed ? "yes" : "no"),
           h("td", {}, r.startedAt ? new Date(r.startedAt).toLocaleString() : "–"),
           h("td", {}, r.finishedAt ? new Date(r.finishedAt).toLocaleString() : "–"),
-          h("td", { class: "error" }, r.error ?? ""),
+          h(
+            "td",
+            { class: r.failedNotes + r.failedGrades > 0 ? "num error" : "num", "data-testid": "run-failed" },
+            `${r.failedNotes} notes, ${r.failedGrades} grades`,
+          ),
+          h(
+            "td",
+            { class: "error" },
+            r.error ??
+              (r.failedNotes + r.failedGrades > 0
+                ? h(
+                    "a",
+                    { href: `#/experiments/${id}/results?${r.failedGrades > 0 ? "failedGrades" : "failed"}=1` },
+                    "see the failures",
+                  )
+                : ""),
+          ),
         ),
       ),
     );
   renderRuns(x.runs);
   const refreshRuns = async () => {
-    const { experiment } = await gql(
-      `query($id: Int!) { experiment(id: $id) { runs { id status workers maxAttempts retryFailed startedAt finishedAt error } } }`,
-      {
-        id,
-      },
-    );
+    const { experiment } = await gql(`query($id: Int!) { experiment(id: $id) { runs { ${RUN_FIELDS} } } }`, {
+      id,
+    });
     renderRuns(experiment.runs);
     const current = experiment.runs.find((r) => r.status === "running");
     start.disabled = Boolean(current);
@@ -262,12 +281,33 @@ export async function experimentView(id) {
           h(
             "tr",
             {},
-            ["#", "Status", "Workers", "Max attempts", "Retry failed", "Started", "Finished", "Error"].map((t) => h("th", {}, t)),
+            ["#", "Status", "Workers", "Max attempts", "Retry failed", "Started", "Finished", "Failed", "Error"].map((t) =>
+              h("th", {}, t),
+            ),
           ),
         ),
         runsBody,
       ),
     ),
+  );
+
+  // The events so far, read back from the rows: a reload or a finished run still shows them.
+  const loadHistory = async () => {
+    const { experimentEvents } = await gql(
+      `query($e: Int!) { experimentEvents(experimentId: $e, limit: 50) { type at attempt error runId caseName gradeId } }`,
+      { e: id },
+    );
+    events.replaceChildren(
+      ...experimentEvents.map((e) => eventItem({ ...e, result: e.caseName ? { caseName: e.caseName } : null })),
+    );
+  };
+  await loadHistory();
+  onLeave(
+    onConnection((state) => {
+      if (state !== "reconnected") return;
+      void refreshRuns();
+      void loadHistory();
+    }),
   );
 
   let lastStatus;

@@ -4,6 +4,23 @@ import { gql } from "../api.js";
 import { app, h, fmtScore, comboName, table } from "../dom.js";
 import { provenanceCard } from "./provenance.js";
 
+/** A job's state (planned, running, succeeded, failed), its attempts and the error of every failed attempt. */
+function jobState(job) {
+  return h(
+    "div",
+    { class: "job-state", "data-testid": "job-state", "data-status": job.status },
+    h("span", { class: `status ${job.status}` }, job.status),
+    ` ${job.attempts} attempt(s)`,
+    job.errors?.length
+      ? h(
+          "ul",
+          { class: "attempt-errors" },
+          job.errors.map((e) => h("li", {}, `attempt ${e.attempt}${e.kind ? ` (${e.kind})` : ""}: ${e.message}`)),
+        )
+      : null,
+  );
+}
+
 // A note: its JSON items and per criterion satisfaction, score, rationale
 
 export async function noteView(id, resultId) {
@@ -45,8 +62,13 @@ export async function noteView(id, resultId) {
       "section",
       { class: "card" },
       h("h2", {}, "Note"),
+      jobState(r),
       r.noteJson === null
-        ? h("p", { class: "error" }, "No note: generation failed or has not run yet.")
+        ? h(
+            "p",
+            { class: r.status === "failed" ? "error" : "muted" },
+            r.status === "failed" ? "No note: generation failed." : "No note yet.",
+          )
         : noteItems.map((item) => h("pre", {}, typeof item === "string" ? item : JSON.stringify(item, null, 2))),
     ),
     ...r.scores.map((s) => {
@@ -59,8 +81,13 @@ export async function noteView(id, resultId) {
           {},
           `Grade #${s.id}: rubric by ${rubrics.get(s.rubricId)?.author ?? s.rubricId}, replication ${s.gradeReplication} · overall ${fmtScore(s.overallScore)}`,
         ),
+        jobState(s),
         s.criteria.length === 0
-          ? h("p", { class: "muted" }, "not graded yet")
+          ? h(
+              "p",
+              { class: s.status === "failed" ? "error" : "muted" },
+              s.status === "failed" ? "not graded: every attempt failed" : "not graded yet",
+            )
           : table(
               ["#", "Criterion", "Weight", "Satisfaction", "Score", "Rationale"],
               s.criteria.map((c) =>
