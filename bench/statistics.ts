@@ -168,6 +168,12 @@ async function main(): Promise<void> {
       { figure: "bootstrap, 10,000 resamples of 1,000 cases", value: figures.bootstrap10kMs.cases1000, must: 1000 },
       { figure: "compareArms, 2 arms of 10,000 grades (for information)", value: figures.compareArmsMs, must: null },
     ];
+    log(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(", ")} on ${os.cpus().length} cores`,
+    );
     for (const t of targets)
       console.log(
         `${t.figure.padEnd(58)} median ${String(round(t.value.median, 1)).padStart(7)} ms  (${round(t.value.min, 1)} – ${round(t.value.max, 1)})` +
@@ -181,6 +187,8 @@ async function main(): Promise<void> {
       repetitions: REPS,
       ...gitCommit(),
       machine: machine(),
+      /** The machine is shared: its 1-, 5- and 15-minute load averages when the timings ended. */
+      loadAverage: os.loadavg(),
       method:
         "a finished experiment written straight into the tables; each timing after one warm-up; experimentSummary and compareArms over GraphQL HTTP to a server child, the bootstrap in-process",
       targets: targets.map((t) => ({
