@@ -9,7 +9,9 @@ import { openDatabase } from "./db/data-source";
 import { DatabaseMonitor } from "./db/monitor";
 import { checkReadiness } from "./db/readiness";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./db/embedded-postgres";
+import { makeTopicCodecs } from "./events/codecs";
 import { InMemoryEventBus, type EventBus } from "./events/event-bus";
+import { PostgresEventBus } from "./events/postgres-event-bus";
 import { GeneratorRegistry } from "./generators";
 import { ApiKeyCipher } from "./keys/api-keys";
 import { makeLlmClients } from "./llm";
@@ -76,6 +78,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let db: DataSource | undefined;
   // The pool reports connections that died while idle (a restarting Postgres) before any query fails.
   let monitor: DatabaseMonitor | undefined;
+  const releasers: Array<() => Promise<void>> = [];
   try {
     db = await openDatabase({
       url,
@@ -93,8 +96,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       backoffMaxMs: config.dbReconnectMaxMs,
       log: (m) => logger.warn(m),
     });
-    return await startOnDatabase(config, logger, db, monitor, embedded);
+    return await startOnDatabase(config, logger, db, monitor, embedded, releasers);
   } catch (error) {
+    for (const release of releasers.reverse()) await release().catch(() => undefined);
     monitor?.close();
     // A failed start (migrations, a taken PORT, ...) releases what it took; the embedded Postgres is
     // stopped only if no other process of the checkout uses it.
@@ -104,14 +108,36 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   }
 }
 
+/** `postgres`: events reach subscribers on every process of the database; `memory`: this process only. */
+async function startEventBus(
+  config: Config,
+  logger: Logger,
+  db: DataSource,
+  dbMonitor: DatabaseMonitor,
+): Promise<EventBus & { close(): Promise<void> }> {
+  if (config.eventBus === "memory") return Object.assign(new InMemoryEventBus(), { close: async () => undefined });
+  const bus = new PostgresEventBus({
+    url: (db.options as { url: string }).url,
+    query: (sql, parameters) => db.query(sql, parameters),
+    codecs: makeTopicCodecs(db, (id) => queryProgress(db, id)),
+    reconnectMaxMs: config.dbReconnectMaxMs,
+    log: (level, message) => logger[level](message),
+    onDatabaseError: (error) => dbMonitor.noteError(error),
+  });
+  await bus.start();
+  return bus;
+}
+
 async function startOnDatabase(
   config: Config,
   logger: Logger,
   db: DataSource,
   dbMonitor: DatabaseMonitor,
   embedded: EmbeddedPostgresHandle | undefined,
+  releasers: Array<() => Promise<void>>,
 ): Promise<App> {
-  const bus = new InMemoryEventBus();
+  const bus = await startEventBus(config, logger, db, dbMonitor);
+  releasers.push(() => bus.close());
   const broadcaster = new ProgressBroadcaster(bus, (id) => queryProgress(db, id), config.progressThrottleMs, logger);
   const llm = makeLlmClients(config.llm, { log: (m) => logger.debug(m) });
   const runner = new Runner({
@@ -176,6 +202,7 @@ async function startOnDatabase(
     // Runs first (they still write results), then the server, then the database.
     await runner.shutdown(config.shutdownGraceMs);
     broadcaster.close();
+    await bus.close();
     await server.close();
     dbMonitor.close();
     await db.destroy();

@@ -84,6 +84,8 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** Longest wait between two probes of a database that went away (exponential backoff from 100 ms). */
   dbReconnectMaxMs: number;
+  /** `postgres`: run events and progress reach subscribers on every process of the database (LISTEN/NOTIFY); `memory`: this process only. */
+  eventBus: "postgres" | "memory";
   /** The folder of shared case data (../shared/data beside the checkout). */
   sharedDataDir: string;
   /** Folders importCaseFolder may read from (and below); the shared data folder by default. */
@@ -230,6 +232,13 @@ function readRole(env: Env): Role {
   return role;
 }
 
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = readString(env, name, fallback);
+  const choice = choices.find((c) => c === raw);
+  if (!choice) throw new ConfigError(`${name} must be one of ${choices.join(", ")}, received "${raw}"`);
+  return choice;
+}
+
 function readLogLevel(env: Env): Config["logLevel"] {
   const raw = readString(env, "LOG_LEVEL", "info");
   const levels = ["debug", "info", "warn", "error", "silent"] as const;
@@ -280,6 +289,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbConnectTimeoutMs: readInt(env, "DB_CONNECT_TIMEOUT_MS", 5_000, 100),
     dbStatementTimeoutMs: readInt(env, "DB_STATEMENT_TIMEOUT_MS", 10_000, 100),
     dbReconnectMaxMs: readInt(env, "DB_RECONNECT_MAX_MS", 5_000, 100),
+    eventBus: readChoice(env, "EVENT_BUS", ["postgres", "memory"] as const, "postgres"),
     sharedDataDir,
     importRoots: readFolders(env, "IMPORT_ROOTS", [sharedDataDir], projectRoot),
     limits: readLimits(env),

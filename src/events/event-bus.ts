@@ -1,6 +1,7 @@
 /**
- * One publish/subscribe interface for run events and progress. In memory today; a multi-process
- * deployment swaps in Postgres LISTEN/NOTIFY behind the same interface without touching the runner.
+ * One publish/subscribe interface for run events and progress. `InMemoryEventBus` serves one
+ * process; `PostgresEventBus` (postgres-event-bus.ts) adds delivery to every other process on the
+ * same database through LISTEN/NOTIFY, behind the same interface.
  */
 export interface EventBus {
   publish(topic: string, payload: unknown): void;
@@ -23,6 +24,11 @@ export class InMemoryEventBus implements EventBus {
 
   listenerCount(topic: string): number {
     return this.listeners.get(topic)?.size ?? 0;
+  }
+
+  /** The topics that have at least one subscriber. */
+  topics(): string[] {
+    return [...this.listeners.keys()];
   }
 
   subscribe<T>(topic: string): AsyncIterableIterator<T> {

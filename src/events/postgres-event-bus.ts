@@ -1,0 +1,248 @@
+/**
+ * The event bus across processes: Postgres LISTEN/NOTIFY on one channel, behind the EventBus
+ * interface.
+ *
+ * - Publishing delivers to this process's subscribers at once (as the in-memory bus does) and queues
+ *   the message for the others. Queued messages leave in batches, one statement per batch, batches
+ *   one after the other, so a publisher's messages arrive in the order it published them (in order
+ *   per job: a job has one publisher at a time). Callers publish after their transaction committed.
+ * - Messages carry ids, not rows: a topic's codec shrinks a payload for the wire and, on the
+ *   receiving side, loads rows to rebuild it (one query per batch). A NOTIFY payload must stay under
+ *   8,000 bytes: messages are packed into payloads below PAYLOAD_MAX_BYTES, and a message that alone
+ *   exceeds it is dropped with a warning (codecs truncate free text to prevent that).
+ * - The listener is one dedicated connection. Received batches are decoded and delivered one after
+ *   the other (order kept); topics nobody subscribes to here are skipped without loading anything;
+ *   this process's own messages (already delivered) are recognised by the origin id and skipped.
+ * - Notifications sent while the listener is disconnected are lost (Postgres delivers only to
+ *   sessions listening at that moment). The listener reconnects with exponential backoff and full
+ *   jitter, then each topic with subscribers here is resynchronised (its codec's `resync`, e.g. the
+ *   current progress), so subscribers catch up with the state even though single events were missed.
+ *
+ * `listenerCount` cannot see other processes' subscribers, so it counts one more than the local
+ * ones: publishers always build their messages.
+ */
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+import { InMemoryEventBus, type EventBus } from "./event-bus";
+
+export const CHANNEL = "note_eval_events";
+/** Postgres refuses NOTIFY payloads of 8,000 bytes or more; keep a margin for the envelope. */
+export const PAYLOAD_MAX_BYTES = 7_900;
+
+export interface TopicCodec {
+  /** What goes on the wire for a payload: JSON, small (ids, not rows). */
+  encode(payload: unknown): unknown;
+  /**
+   * The payloads for local subscribers, one per wire message and in the same order, loading rows in
+   * one go; `undefined` skips a message (e.g. superseded by a later one in the same batch).
+   */
+  decode(topic: string, messages: unknown[]): Promise<unknown[]>;
+  /** After a reconnect (notifications were missed): payloads that bring a subscriber up to date. */
+  resync?(topic: string): Promise<unknown[]>;
+}
+
+export interface PostgresEventBusOptions {
+  /** The database to LISTEN on (a dedicated connection). */
+  url: string;
+  /** Runs one statement on the application's pool (NOTIFY goes through it). */
+  query: (sql: string, parameters: unknown[]) => Promise<unknown>;
+  /** Codecs by topic prefix (the part before ":"); topics without one travel as they are. */
+  codecs: Record<string, TopicCodec>;
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  log?: (level: "info" | "warn", message: string) => void;
+  /** Errors of the listener's connection and of NOTIFY (the database monitor hears about outages). */
+  onDatabaseError?: (error: unknown) => void;
+}
+
+type WireMessage = [topic: string, data: unknown];
+interface Envelope {
+  /** Origin: the publishing bus instance. */
+  o: string;
+  /** Sequence number: NOTIFY drops identical payloads within a transaction; this keeps them distinct. */
+  s: number;
+  m: WireMessage[];
+}
+
+/** "experiment-events:12" → "experiment-events". */
+const prefixOf = (topic: string) => topic.split(":", 1)[0]!;
+
+export class PostgresEventBus implements EventBus {
+  private readonly local = new InMemoryEventBus();
+  private readonly origin = randomBytes(8).toString("hex");
+  private outbox: WireMessage[] = [];
+  private sendScheduled = false;
+  private sending: Promise<void> = Promise.resolve();
+  private receiving: Promise<void> = Promise.resolve();
+  private sequence = 0;
+  private listener: Client | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: PostgresEventBusOptions) {}
+
+  /** Connects the listener; resolves once LISTEN is in place (so nothing published after is missed). */
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  /** Sends what is queued, then disconnects. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    await this.sending;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  publish(topic: string, payload: unknown): void {
+    this.local.publish(topic, payload);
+    if (this.closed) return;
+    const codec = this.options.codecs[prefixOf(topic)];
+    this.outbox.push([topic, codec ? codec.encode(payload) : payload]);
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    // Everything published until the previous batch is sent (and this turn of the event loop) goes in one batch.
+    this.sending = this.sending
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        this.sendScheduled = false;
+        return this.send(this.outbox.splice(0));
+      });
+  }
+
+  subscribe<T>(topic: string): AsyncIterableIterator<T> {
+    return this.local.subscribe<T>(topic);
+  }
+
+  listenerCount(topic: string): number {
+    return this.local.listenerCount(topic) + 1;
+  }
+
+  /** Packs messages into NOTIFY payloads below the size limit and sends them in one statement. */
+  private async send(messages: WireMessage[]): Promise<void> {
+    const payloads: string[] = [];
+    let batch: WireMessage[] = [];
+    let batchBytes = 0;
+    const envelope = (m: WireMessage[]) => JSON.stringify({ o: this.origin, s: this.sequence++, m } satisfies Envelope);
+    for (const message of messages) {
+      const bytes = Buffer.byteLength(JSON.stringify(message)) + 1;
+      if (bytes + 64 > PAYLOAD_MAX_BYTES) {
+        this.options.log?.("warn", `event on ${message[0]} not sent to other processes: ${bytes} bytes is over the NOTIFY limit`);
+        continue;
+      }
+      if (batchBytes + bytes + 64 > PAYLOAD_MAX_BYTES) {
+        payloads.push(envelope(batch));
+        batch = [];
+        batchBytes = 0;
+      }
+      batch.push(message);
+      batchBytes += bytes;
+    }
+    if (batch.length > 0) payloads.push(envelope(batch));
+    if (payloads.length === 0) return;
+    try {
+      await this.options.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n`, [
+        CHANNEL,
+        payloads,
+      ]);
+    } catch (error) {
+      this.options.onDatabaseError?.(error);
+      this.options.log?.("warn", `${messages.length} event(s) not sent to other processes: ${(error as Error).message}`);
+    }
+  }
+
+  private receive(text: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(text) as Envelope;
+    } catch {
+      return;
+    }
+    if (envelope.o === this.origin) return;
+    const wanted = envelope.m.filter(([topic]) => this.local.listenerCount(topic) > 0);
+    if (wanted.length === 0) return;
+    this.receiving = this.receiving.then(() => this.deliver(wanted));
+  }
+
+  /** Decodes a batch (one decode per topic, in parallel) and delivers it in the order it was sent. */
+  private async deliver(messages: WireMessage[]): Promise<void> {
+    const byTopic = new Map<string, number[]>();
+    messages.forEach(([topic], index) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]));
+    const decoded: unknown[] = messages.map(([, data]) => data);
+    try {
+      await Promise.all(
+        [...byTopic].map(async ([topic, indexes]) => {
+          const codec = this.options.codecs[prefixOf(topic)];
+          if (!codec) return;
+          const payloads = await codec.decode(
+            topic,
+            indexes.map((i) => messages[i]![1]),
+          );
+          indexes.forEach((i, k) => (decoded[i] = payloads[k]));
+        }),
+      );
+    } catch (error) {
+      this.options.onDatabaseError?.(error);
+      this.options.log?.("warn", `${messages.length} event(s) from another process not delivered: ${(error as Error).message}`);
+      return;
+    }
+    messages.forEach(([topic], i) => {
+      if (decoded[i] !== undefined) this.local.publish(topic, decoded[i]);
+    });
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.options.url, keepAlive: true });
+    client.on("notification", (message) => {
+      if (message.channel === CHANNEL && message.payload) this.receive(message.payload);
+    });
+    const lost = (error?: Error) => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      if (error) this.options.onDatabaseError?.(error);
+      client.end().catch(() => undefined);
+      if (!this.closed) void this.reconnect();
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.listener = client;
+  }
+
+  private async reconnect(): Promise<void> {
+    const base = this.options.reconnectBaseMs ?? 100;
+    const max = this.options.reconnectMaxMs ?? 5_000;
+    this.options.log?.("warn", "event listener lost its connection: reconnecting");
+    for (let attempt = 0; !this.closed; attempt++) {
+      await new Promise<void>(
+        (resolve) => (this.reconnectTimer = setTimeout(resolve, Math.random() * Math.min(max, base * 2 ** attempt))),
+      );
+      if (this.closed) return;
+      try {
+        await this.listen();
+      } catch {
+        continue;
+      }
+      this.options.log?.("info", "event listener reconnected: resynchronising subscribers");
+      await this.resync();
+      return;
+    }
+  }
+
+  /** Notifications sent while disconnected are gone: give each subscribed topic its codec's current state. */
+  private async resync(): Promise<void> {
+    for (const topic of this.local.topics()) {
+      const codec = this.options.codecs[prefixOf(topic)];
+      if (!codec?.resync) continue;
+      try {
+        for (const payload of await codec.resync(topic)) this.local.publish(topic, payload);
+      } catch (error) {
+        this.options.log?.("warn", `resynchronising ${topic} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}
