@@ -18,8 +18,13 @@
  *   jitter, then each topic with subscribers here is resynchronised (its codec's `resync`, e.g. the
  *   current progress), so subscribers catch up with the state even though single events were missed.
  *
- * `listenerCount` cannot see other processes' subscribers, so it counts one more than the local
- * ones: publishers always build their messages.
+ * - Interest: `listenerCount` (which lets publishers skip building messages nobody reads) counts
+ *   this process's subscribers plus one when another process has subscribers on the topic. A process
+ *   announces its topics when a topic gets its first subscriber here, every INTEREST_TTL_MS / 3, and
+ *   when asked (a process asks on start and after a reconnect); an announcement holds for
+ *   INTEREST_TTL_MS, so a topic whose last remote subscriber left is still published to for at most
+ *   that long. A subscriber may miss what is published in the milliseconds before its announcement
+ *   arrives; subscriptions start with the current state, so nothing of the state is lost.
  */
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
@@ -28,6 +33,8 @@ import { InMemoryEventBus, type EventBus } from "./event-bus";
 export const CHANNEL = "note_eval_events";
 /** Postgres refuses NOTIFY payloads of 8,000 bytes or more; keep a margin for the envelope. */
 export const PAYLOAD_MAX_BYTES = 7_900;
+/** How long another process's announced interest in a topic counts. */
+export const INTEREST_TTL_MS = 60_000;
 
 export interface TopicCodec {
   /** What goes on the wire for a payload: JSON, small (ids, not rows). */
@@ -61,7 +68,11 @@ interface Envelope {
   o: string;
   /** Sequence number: NOTIFY drops identical payloads within a transaction; this keeps them distinct. */
   s: number;
-  m: WireMessage[];
+  m?: WireMessage[];
+  /** Interest: topics the origin has subscribers for. */
+  i?: string[];
+  /** The origin asks every process to announce its topics. */
+  ask?: true;
 }
 
 /** "experiment-events:12" → "experiment-events". */
@@ -78,12 +89,20 @@ export class PostgresEventBus implements EventBus {
   private listener: Client | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly remoteInterest = new Map<string, number>();
+  private interestTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PostgresEventBusOptions) {}
 
   /** Connects the listener; resolves once LISTEN is in place (so nothing published after is missed). */
   async start(): Promise<void> {
     await this.listen();
+    await this.notify([this.envelope({ ask: true })]);
+    this.interestTimer = setInterval(() => {
+      for (const [topic, expiry] of this.remoteInterest) if (expiry <= Date.now()) this.remoteInterest.delete(topic);
+      void this.announce(this.local.topics());
+    }, INTEREST_TTL_MS / 3);
+    this.interestTimer.unref();
   }
 
   /** Sends what is queued, then disconnects. Safe to call twice. */
@@ -91,6 +110,7 @@ export class PostgresEventBus implements EventBus {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.interestTimer);
     await this.sending;
     const listener = this.listener;
     this.listener = undefined;
@@ -114,11 +134,52 @@ export class PostgresEventBus implements EventBus {
   }
 
   subscribe<T>(topic: string): AsyncIterableIterator<T> {
-    return this.local.subscribe<T>(topic);
+    const iterator = this.local.subscribe<T>(topic);
+    if (this.local.listenerCount(topic) === 1) void this.announce([topic]);
+    return iterator;
   }
 
   listenerCount(topic: string): number {
-    return this.local.listenerCount(topic) + 1;
+    const remote = (this.remoteInterest.get(topic) ?? 0) > Date.now() ? 1 : 0;
+    return this.local.listenerCount(topic) + remote;
+  }
+
+  private envelope(fields: Omit<Envelope, "o" | "s">): string {
+    return JSON.stringify({ o: this.origin, s: this.sequence++, ...fields } satisfies Envelope);
+  }
+
+  /** Tells the other processes this one has subscribers on `topics` (in payloads under the size limit). */
+  private async announce(topics: string[]): Promise<void> {
+    const payloads: string[] = [];
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const topic of topics) {
+      if (bytes + topic.length + 80 > PAYLOAD_MAX_BYTES) {
+        payloads.push(this.envelope({ i: batch }));
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(topic);
+      bytes += Buffer.byteLength(topic) + 3;
+    }
+    if (batch.length > 0) payloads.push(this.envelope({ i: batch }));
+    await this.notify(payloads);
+  }
+
+  /** One statement, the payloads in order; a failure is reported, not thrown (events are best effort across processes). */
+  private async notify(payloads: string[]): Promise<boolean> {
+    if (payloads.length === 0 || this.closed) return true;
+    try {
+      await this.options.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n`, [
+        CHANNEL,
+        payloads,
+      ]);
+      return true;
+    } catch (error) {
+      this.options.onDatabaseError?.(error);
+      this.options.log?.("warn", `notification not sent to other processes: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /** Packs messages into NOTIFY payloads below the size limit and sends them in one statement. */
@@ -126,7 +187,7 @@ export class PostgresEventBus implements EventBus {
     const payloads: string[] = [];
     let batch: WireMessage[] = [];
     let batchBytes = 0;
-    const envelope = (m: WireMessage[]) => JSON.stringify({ o: this.origin, s: this.sequence++, m } satisfies Envelope);
+    const envelope = (m: WireMessage[]) => this.envelope({ m });
     for (const message of messages) {
       const bytes = Buffer.byteLength(JSON.stringify(message)) + 1;
       if (bytes + 64 > PAYLOAD_MAX_BYTES) {
@@ -142,16 +203,7 @@ export class PostgresEventBus implements EventBus {
       batchBytes += bytes;
     }
     if (batch.length > 0) payloads.push(envelope(batch));
-    if (payloads.length === 0) return;
-    try {
-      await this.options.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n`, [
-        CHANNEL,
-        payloads,
-      ]);
-    } catch (error) {
-      this.options.onDatabaseError?.(error);
-      this.options.log?.("warn", `${messages.length} event(s) not sent to other processes: ${(error as Error).message}`);
-    }
+    await this.notify(payloads);
   }
 
   private receive(text: string): void {
@@ -162,6 +214,9 @@ export class PostgresEventBus implements EventBus {
       return;
     }
     if (envelope.o === this.origin) return;
+    if (envelope.ask) void this.announce(this.local.topics());
+    for (const topic of envelope.i ?? []) this.remoteInterest.set(topic, Date.now() + INTEREST_TTL_MS);
+    if (!envelope.m) return;
     const wanted = envelope.m.filter(([topic]) => this.local.listenerCount(topic) > 0);
     if (wanted.length === 0) return;
     this.receiving = this.receiving.then(() => this.deliver(wanted));
@@ -228,6 +283,9 @@ export class PostgresEventBus implements EventBus {
         continue;
       }
       this.options.log?.("info", "event listener reconnected: resynchronising subscribers");
+      // Announcements sent while disconnected were missed too.
+      await this.notify([this.envelope({ ask: true })]);
+      await this.announce(this.local.topics());
       await this.resync();
       return;
     }
