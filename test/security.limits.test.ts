@@ -143,6 +143,19 @@ describe("query limits and input caps", () => {
     );
     expect(error.extensions).toMatchObject({ limit: "criteriaPerRubric", max: 200 });
 
+    const rubricId = dataOf(
+      await t.gql(`mutation($c: Int!, $r: JSON!) { addRubric(input: {caseId: $c, author: "llm", rubric: $r}) { id } }`, {
+        c: caseId,
+        r: criteria.slice(0, 2),
+      }),
+    ).addRubric.id;
+    refusal(
+      await t.gql(`mutation($i: ReviewRubricInput!) { acceptRubric(input: $i) { __typename } }`, {
+        i: { rubricId, reviewer: "ana@example.com", comments: "c".repeat(20_001) },
+      }),
+      /comments is 20,001 characters.*textChars = 20,000/,
+    );
+
     const experiment = (reps: number) =>
       t.gql(
         `mutation($r: Int!) { createExperiment(input: {name: "caps", hyperscribeVersion: "v", noteReplications: $r}) { id } }`,

@@ -11,6 +11,7 @@ import { LLM_AUTHOR, Rubric, RubricValidation } from "../../entities/rubric";
 import { badInput, notFound } from "../errors";
 import type { CaseService } from "./cases";
 import { MIN_HUMAN_AUTHORS } from "./experiments";
+import { assertMaxChars } from "../limits/caps";
 import { assertAuthor } from "./validation";
 
 export interface ReviewOutcome {
@@ -80,6 +81,7 @@ export class RubricReviewService {
     validation: RubricValidation,
     comments?: string,
   ): Promise<ReviewOutcome> {
+    assertMaxChars(comments, "comments", "textChars");
     assertReviewer(reviewer);
     const reviewed = await this.get(id);
     if (reviewed.author === reviewer) {
