@@ -2,6 +2,9 @@
  * `npm run bench [-- --quick] [-- --reps N] [-- --cpu-prof DIR] [-- --only throughput,memory,efficiency,resume]`
  * `npm run bench -- --only generator`: the command generator's overhead per job against builtin
  * (bench/generator.ts), merged into an existing bench/results.json when it is the only scenario.
+ * `npm run bench -- --only crossprocess`: the efficiency run driven by one server process while the
+ * fan-out clients watch through another (ROLE=api) on the same database: event delivery across
+ * processes (Postgres LISTEN/NOTIFY); merged likewise when it is the only scenario.
  *
  * Starts an embedded Postgres (fresh temp folder, default durability), the fake vendor server and
  * the server as child processes, drives the server through GraphQL over HTTP and graphql-ws only,
@@ -204,7 +207,8 @@ interface EfficiencyRep {
   serverCpuMsPerJob: number;
 }
 
-async function efficiencyRun(ctx: Ctx, s: ServerChild, name: string): Promise<EfficiencyRep> {
+/** `watch`: the server the clients subscribe to (another process than `s` for the cross-process figure). */
+async function efficiencyRun(ctx: Ctx, s: ServerChild, name: string, watch: ServerChild = s): Promise<EfficiencyRep> {
   const experimentId = await createExperiment(s.api, ctx.seed, name, STANDARD);
   const planned = plannedJobs(STANDARD);
   const boundMs = LATENCY_MS * (Math.max(Math.ceil(planned.notes / 8), Math.ceil(planned.grades / 8)) + 1);
@@ -217,7 +221,7 @@ async function efficiencyRun(ctx: Ctx, s: ServerChild, name: string): Promise<Ef
   const progressDone = new Promise<void>((r) => (allDone = r));
   const progressSubscribed: Promise<void>[] = [];
   for (let i = 0; i < FANOUT.progress; i++) {
-    const client = s.api.wsClient();
+    const client = watch.api.wsClient();
     clients.push(client);
     let mine = false;
     progressSubscribed.push(
@@ -244,7 +248,7 @@ async function efficiencyRun(ctx: Ctx, s: ServerChild, name: string): Promise<Ef
   if (FANOUT.events === 0) allFinished();
   const eventsConnected: Promise<void>[] = [];
   for (let i = 0; i < FANOUT.events; i++) {
-    const client = s.api.wsClient();
+    const client = watch.api.wsClient();
     clients.push(client);
     eventsConnected.push(
       subscribeEvents(
@@ -489,6 +493,46 @@ async function main(): Promise<void> {
         console.log(`results: ${OUT} (generator figures merged)`);
         return;
       }
+    }
+
+    if (ONLY.has("crossprocess")) {
+      await fake.admin("POST", "latency", { ms: LATENCY_MS });
+      const worker = await server(ctx, "cross-worker");
+      const watcher = await server(ctx, "cross-api", { ROLE: "api" });
+      const cross: EfficiencyRep[] = [];
+      try {
+        for (let rep = 1; rep <= REPS; rep++) {
+          cross.push(await efficiencyRun(ctx, worker, `bench-crossprocess-${rep}`, watcher));
+          log(`crossprocess rep ${rep}: ${JSON.stringify(cross.at(-1), (_k, v) => (typeof v === "number" ? round(v) : v))}`);
+        }
+      } finally {
+        await watcher.child.stop();
+        await worker.child.stop();
+        await fake.admin("POST", "latency", { ms: 0 });
+      }
+      const spreadOf = (pick: (r: EfficiencyRep) => number) => spread(cross.map(pick));
+      const crossProcess = {
+        p50Ms: spreadOf((r) => r.p50),
+        p95Ms: spreadOf((r) => r.p95),
+        p99Ms: spreadOf((r) => r.p99),
+        eventsLost: cross.reduce((n, r) => n + r.eventsLost, 0),
+        progressClientsWithoutFinal: cross.reduce((n, r) => n + (r.progressClients - r.progressClientsDone), 0),
+        fanout: { progressClients: FANOUT.progress, eventClients: FANOUT.events },
+        measuredAt: new Date().toISOString(),
+        loadAverage1m: os.loadavg()[0],
+        ...gitCommit(),
+      };
+      console.log(`cross-process event delivery: ${JSON.stringify(crossProcess)}`);
+      if (ONLY.size === 1 && fs.existsSync(OUT)) {
+        // Alone: its figures join the last full results instead of replacing them.
+        const previous = JSON.parse(fs.readFileSync(OUT, "utf8"));
+        previous.figures.crossProcess = crossProcess;
+        previous.raw.crossProcess = cross;
+        await writeJson(OUT, previous);
+        console.log(`results: ${OUT} (cross-process figures merged)`);
+        return;
+      }
+      results.crossProcess = crossProcess;
     }
 
     const of = <T>(reps: T[], pick: (r: T) => number) => (reps.length ? spread(reps.map(pick)) : undefined);
