@@ -20,6 +20,7 @@ import { queryProgress } from "./runner/progress";
 import { ProgressBroadcaster } from "./runner/progress-broadcaster";
 import { startHealthServer } from "./runner/health-server";
 import { Runner } from "./runner/runner";
+import { whenDatabaseUp } from "./runner/database-health";
 import { makeSchema, pubSubOf } from "./schema";
 import { mountIde } from "./ide";
 import { mountDashboard } from "./dashboard";
@@ -147,6 +148,11 @@ async function startOnDatabase(
     logger,
     leaseMs: config.jobLeaseMs,
     pollMs: config.runPollMs,
+    outageGraceMs: config.runOutageGraceMs,
+    database: {
+      isUnavailable: (error) => dbMonitor.noteError(error),
+      whenUp: () => whenDatabaseUp(dbMonitor),
+    },
     drives: config.role !== "api",
     joins: config.resumeOnStart,
     loadPlan: (experimentId) => services.runs.loadPlan(experimentId),

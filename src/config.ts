@@ -112,6 +112,8 @@ export interface Config {
   jobLeaseMs: number;
   /** How often a process heartbeats its runs, notices runs ended elsewhere, and joins running runs. */
   runPollMs: number;
+  /** How long a database outage may pause a run before it is left interrupted (and resumed once the database is back). */
+  runOutageGraceMs: number;
   /** Minimum ms between two progress messages to one subscriber (the final one is always sent). */
   progressThrottleMs: number;
   /** Join running runs and resume interrupted ones (on start and every runPollMs); false: drive only the runs started here. */
@@ -303,6 +305,7 @@ export function loadConfig(env: Env = process.env): Config {
     role: readRole(env),
     jobLeaseMs: readInt(env, "JOB_LEASE_MS", 30_000, 1000),
     runPollMs: readInt(env, "RUN_POLL_MS", 1000, 10),
+    runOutageGraceMs: readInt(env, "RUN_OUTAGE_GRACE_MS", 30_000, 0),
     progressThrottleMs: readInt(env, "PROGRESS_THROTTLE_MS", 250),
     resumeOnStart: readString(env, "RESUME_ON_START", "true") !== "false",
     logLevel: readLogLevel(env),

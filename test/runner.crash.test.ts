@@ -14,7 +14,7 @@ import { createTestDatabase } from "./support/database";
 import { seedExperiment } from "./support/experiment";
 import { dataOf, type TestApp } from "./support/app";
 
-jest.setTimeout(90_000);
+jest.setTimeout(240_000);
 
 // 6 cases (2 with two cycles) × 3 replications = 18 notes and 24 generation calls; 36 grades.
 const NOTES = 18;
@@ -132,7 +132,7 @@ describe("a server killed mid-run", () => {
       LLM_TRANSPORT_RETRIES: "0",
     };
     try {
-      const first = await startChildServer(env, 30_000, true);
+      const first = await startChildServer(env, 90_000, true);
       children.push(first);
       const seeded = await seedExperiment({ gql: first.gql } as unknown as TestApp, fake, {
         name: "ctrl-c",

@@ -52,7 +52,31 @@ const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 const untilAborted = (signal: AbortSignal) =>
   new Promise<void>((_resolve, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
 
-function makeDriver(store: MemoryJobStore, attempt: Attempt, options = { workers: 2, maxAttempts: 3, retryFailed: false }) {
+/** A database that can go down: errors marked `unavailable` mean an outage, `up()` ends it. */
+class FakeDatabase {
+  private waiters: (() => void)[] = [];
+  down = false;
+  isUnavailable = (error: unknown) => {
+    const outage = (error as { unavailable?: boolean }).unavailable === true;
+    if (outage) this.down = true;
+    return outage;
+  };
+  whenUp = () => (this.down ? new Promise<void>((r) => this.waiters.push(r)) : Promise.resolve());
+  up(): void {
+    this.down = false;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+}
+
+const outage = () => Object.assign(new Error("Connection terminated unexpectedly"), { unavailable: true });
+
+function makeDriver(
+  store: MemoryJobStore,
+  attempt: Attempt,
+  options = { workers: 2, maxAttempts: 3, retryFailed: false },
+  database = new FakeDatabase(),
+  outageGraceMs = 10_000,
+) {
   const attempts: string[] = [];
   const strategies: JobStrategies = {
     note: {
@@ -82,6 +106,8 @@ function makeDriver(store: MemoryJobStore, attempt: Attempt, options = { workers
     {
       store,
       strategies,
+      database,
+      outageGraceMs,
       bus: new InMemoryEventBus(),
       logger: makeLogger("silent"),
       heartbeatMs: 1000,
@@ -225,6 +251,51 @@ describe("RunDriver", () => {
     expect(await outcome).toEqual({ status: RunStatus.finished, error: null });
     expect(attempts).toEqual([`note ${held.id}`]);
     expect(held.status).toBe("succeeded");
+  });
+
+  test("a database outage pauses dispatch, keeps the outcomes of calls in flight, and the run finishes once it is back", async () => {
+    const store = new MemoryJobStore();
+    for (let i = 0; i < 4; i++) store.addNote(EXPERIMENT, 0);
+    const database = new FakeDatabase();
+    const calls = gate();
+    const { driver, attempts } = makeDriver(
+      store,
+      () => calls.wait(),
+      { workers: 2, maxAttempts: 3, retryFailed: false },
+      database,
+    );
+    const outcome = driver.drive();
+    while (store.of("note", "running").length < 2) await tick(1);
+    // Postgres goes away: the two calls in flight end, their writes fail, and no claim is made.
+    const complete = store.complete.bind(store);
+    store.complete = async (...args) => {
+      if (database.down) throw outage();
+      return complete(...args);
+    };
+    store.claimError = { note: outage(), grade: outage() };
+    database.down = true;
+    calls.open();
+    while (driver.modeName !== "paused") await tick(1);
+    await tick(50);
+    expect(attempts).toHaveLength(2);
+    expect(store.of("note", "succeeded")).toHaveLength(0);
+    store.claimError = {};
+    database.up();
+    expect(await outcome).toEqual({ status: RunStatus.finished, error: null });
+    expect(attempts).toHaveLength(4); // the two outcomes written after the outage, not made again
+    expect(store.of("note", "succeeded")).toHaveLength(4);
+  });
+
+  test("an outage longer than the grace leaves the run interrupted, recorded once the database is back", async () => {
+    const store = new MemoryJobStore();
+    store.addNote(EXPERIMENT, 0);
+    const database = new FakeDatabase();
+    store.claimError = { note: outage() };
+    const { driver } = makeDriver(store, succeed, { workers: 1, maxAttempts: 3, retryFailed: false }, database, 50);
+    expect(await driver.drive()).toEqual({
+      status: RunStatus.interrupted,
+      error: "the database was unavailable for more than 50 ms",
+    });
   });
 
   test("a stop while waiting settles at once", async () => {

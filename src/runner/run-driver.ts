@@ -13,6 +13,10 @@
  *   meanwhile: dispatching. Only running ones (another process holds them): waiting.
  * - waiting: every unfinished job is another process's; after `pollMs` (or at once on a poke) it
  *   goes dispatching again.
+ * - paused: the database is unavailable (a lost connection, a restarting Postgres). No claims;
+ *   calls in flight go on, and their writes wait for the database. When it is back: dispatching.
+ *   When the outage outlasts `outageGraceMs`: draining, `interrupted` (written once the database
+ *   answers again; the runner then resumes the run).
  * - draining: a stop was asked (cancel, shutdown, a failure, or a strategy's StopRunError). No more
  *   claims; jobs a claim in flight brings back go straight back to planned; calls in flight are
  *   aborted at once, or after the stop's grace period. Once no claim and no job is in flight:
@@ -62,8 +66,22 @@ function runStopOf(error: unknown): StopRunError | null {
   return new StopRunError(status, error.stopsRun.reason);
 }
 
+/** How the driver tells a database outage from other errors, and learns that it is over. */
+export interface DatabaseHealth {
+  /** True when the error means the database cannot serve us now (connection lost, restarting, ...). */
+  isUnavailable(error: unknown): boolean;
+  /** Resolves once the database answers again (at once when it does). */
+  whenUp(): Promise<void>;
+}
+
+/** The error of a run interrupted by a database outage (the runner resumes such runs by itself). */
+export const OUTAGE_ERROR_PREFIX = "the database was unavailable for more than";
+
 export interface DriverDeps {
   store: JobStore;
+  database: DatabaseHealth;
+  /** How long dispatch stays paused by a database outage before the run is left interrupted. */
+  outageGraceMs: number;
   strategies: JobStrategies;
   bus: EventBus;
   logger: Logger;
@@ -88,6 +106,7 @@ type Mode =
   | { name: "dispatching" }
   | { name: "settling" }
   | { name: "waiting"; timer: NodeJS.Timeout }
+  | { name: "paused"; graceTimer: NodeJS.Timeout }
   | { name: "draining"; outcome: DriveOutcome; graceTimer: NodeJS.Timeout | undefined }
   | { name: "settled"; outcome: DriveOutcome };
 
@@ -171,6 +190,9 @@ export class RunDriver {
       case "waiting":
         clearTimeout(this.mode.timer);
         break;
+      case "paused":
+        clearTimeout(this.mode.graceTimer);
+        break;
       case "starting":
       case "dispatching":
       case "settling":
@@ -203,6 +225,7 @@ export class RunDriver {
       case "starting":
       case "settling":
       case "waiting":
+      case "paused":
       case "settled":
         return;
       case "dispatching": {
@@ -274,12 +297,8 @@ export class RunDriver {
   /** Jobs a claim brought back after a stop: planned again, unstarted. */
   private async handBack<K extends JobKind>(kind: K, jobs: JobOfKind[K][]): Promise<void> {
     try {
-      const released = await this.deps.store.release(
-        kind,
-        this.runId,
-        jobs.map((j) => j.id),
-        null,
-      );
+      const ids = jobs.map((j) => j.id);
+      const released = await this.write(() => this.deps.store.release(kind, this.runId, ids, null));
       this.tracker.released(kind, released);
     } catch (error) {
       this.deps.logger.warn(`run ${this.runId}: could not hand back ${jobs.length} ${kind} job(s): ${messageOf(error)}`);
@@ -291,6 +310,11 @@ export class RunDriver {
 
   private onStoreError(error: unknown, kind?: JobKind): void {
     if (kind && this.claimInFlight(kind)) this.pools[kind].claim = "ready";
+    if (this.deps.database.isUnavailable(error)) {
+      this.pause();
+      this.advance();
+      return;
+    }
     if (this.mode.name !== "draining" && this.mode.name !== "settled")
       this.deps.logger.error(`run ${this.runId} stopped on a database error`, error);
     this.stop(RunStatus.failed, `database error: ${messageOf(error)}`);
@@ -320,6 +344,52 @@ export class RunDriver {
         if (this.mode.name === "waiting") this.dispatchAgain();
       }, this.deps.pollMs);
       this.mode = { name: "waiting", timer };
+    }
+  }
+
+  /** The database is unavailable: no claims until it is back (or the grace runs out). */
+  private pause(): void {
+    switch (this.mode.name) {
+      case "waiting":
+        clearTimeout(this.mode.timer);
+        break;
+      case "dispatching":
+      case "settling":
+        break;
+      case "starting":
+      case "paused":
+      case "draining":
+      case "settled":
+        return; // draining: its writes wait for the database by themselves
+      default:
+        unreachable(this.mode);
+    }
+    const graceMs = this.deps.outageGraceMs;
+    const graceTimer = setTimeout(() => {
+      const reason = `${OUTAGE_ERROR_PREFIX} ${graceMs} ms`;
+      this.deps.logger.warn(`run ${this.runId}: ${reason}: interrupted here, to be recorded and resumed once it is back`);
+      this.stop(RunStatus.interrupted, reason);
+    }, graceMs);
+    this.mode = { name: "paused", graceTimer };
+    this.deps.logger.warn(`run ${this.runId}: database unavailable, dispatch paused`);
+    void this.deps.database.whenUp().then(() => {
+      if (this.mode.name !== "paused") return;
+      clearTimeout(this.mode.graceTimer);
+      this.deps.logger.info(`run ${this.runId}: database back, dispatching again`);
+      this.dispatchAgain();
+    });
+  }
+
+  /** A job write: while the database is unavailable it waits for it and tries again, so that no outcome is lost. */
+  private async write<T>(op: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await op();
+      } catch (error) {
+        if (!this.deps.database.isUnavailable(error)) throw error;
+        this.pause();
+        await this.deps.database.whenUp();
+      }
     }
   }
 
@@ -361,7 +431,7 @@ export class RunDriver {
           await this.recordFailure(kind, job, attempt, new Error(message), true, startedAt, false);
           return;
         }
-        const done = await store.complete(kind, job.id, this.runId, outcome);
+        const done = await this.write(() => store.complete(kind, job.id, this.runId, outcome));
         if (!done) return this.lost(kind, job);
         this.tracker.spent(outcome.inputTokens, outcome.outputTokens, outcome.costUsd);
         this.tracker.succeeded(kind);
@@ -402,13 +472,8 @@ export class RunDriver {
       kind: errorKind,
       message,
     };
-    const row = await this.deps.store.fail(kind, job.id, this.runId, {
-      error: attemptError,
-      spend,
-      final,
-      durationMs: Date.now() - startedAt,
-      counted,
-    });
+    const failure = { error: attemptError, spend, final, durationMs: Date.now() - startedAt, counted };
+    const row = await this.write(() => this.deps.store.fail(kind, job.id, this.runId, failure));
     if (!row) {
       this.lost(kind, job);
       return false;
@@ -426,7 +491,7 @@ export class RunDriver {
   /** The attempt under way was cut short: the job goes back to planned, the attempt recorded but not counted. */
   private async releaseCutShort<K extends JobKind>(kind: K, job: JobOfKind[K], attempt: number, why: string): Promise<void> {
     const cutShort: AttemptError = { attempt, at: new Date().toISOString(), kind: "interrupted", message: `cut short: ${why}` };
-    const released = await this.deps.store.release(kind, this.runId, [job.id], cutShort);
+    const released = await this.write(() => this.deps.store.release(kind, this.runId, [job.id], cutShort));
     this.tracker.released(kind, released);
   }
 

@@ -33,7 +33,7 @@ import { makeNoteStrategy } from "./note-strategy";
 import { PgJobStore } from "./pg-job-store";
 import type { RunOptions, RunPlan } from "./plan";
 import { queryProgress } from "./progress";
-import { RunDriver } from "./run-driver";
+import { OUTAGE_ERROR_PREFIX, RunDriver, type DatabaseHealth } from "./run-driver";
 import { insertNoteJobs, replanFailedJobs, updatedRows, type PlannedNote } from "./sql";
 import type { DriveOutcome, EndStatus, Progress, RunEvent, RunEventType } from "./types";
 import { JOB_KINDS, unreachable } from "./types";
@@ -54,6 +54,10 @@ export interface RunnerDeps {
   leaseMs: number;
   /** How often the runner heartbeats its runs and looks for runs to join. */
   pollMs: number;
+  /** Outage detection and the end of an outage (the database monitor). */
+  database: DatabaseHealth;
+  /** How long a database outage may pause a run's dispatch before the run is left interrupted (and resumed). */
+  outageGraceMs: number;
   /**
    * Whether this process works on jobs (roles all and worker); false for role api, which starts
    * and cancels runs that other processes drive.
@@ -233,6 +237,8 @@ export class Runner {
     const driver = new RunDriver(
       {
         store: this.store,
+        database: this.deps.database,
+        outageGraceMs: this.deps.outageGraceMs,
         strategies: {
           note: makeNoteStrategy(plan, plan.generator, (request) => plan.generator.generate(request)),
           grade: makeGradeStrategy(plan, (request) => gradeNote(llm, request)),
@@ -258,20 +264,54 @@ export class Runner {
     const outcome = await driver.drive();
     let ended = false;
     try {
-      // Jobs a stop left running here (aborted calls hand theirs back; this catches the rest).
-      for (const kind of JOB_KINDS) await this.store.release(kind, runId, "all", null);
-      ended = await this.writeEnd(driver, outcome);
+      // Jobs a stop left running here (aborted calls hand theirs back; this catches the rest). During
+      // a database outage this waits for the database: the end is recorded as soon as it is back.
+      ended = await this.whenAvailable(async () => {
+        for (const kind of JOB_KINDS) await this.store.release(kind, runId, "all", null);
+        return this.writeEnd(driver, outcome);
+      });
     } catch (error) {
       this.deps.logger.error(`run ${runId}: could not record its end`, error);
     } finally {
       this.active.delete(runId);
       this.driving.delete(runId);
     }
-    if (!ended) return; // someone else wrote the run's end (or others still drive it)
-    const reason = outcome.error ? ` (${outcome.error})` : "";
-    this.deps.logger.info(`run ${runId} of experiment ${experimentId}: ${outcome.status}${reason}`);
-    this.publishRunEvent(experimentId, runId, runEventType(outcome.status), driver.progress());
-    this.deps.onRunEnd?.(experimentId);
+    if (ended) {
+      const reason = outcome.error ? ` (${outcome.error})` : "";
+      this.deps.logger.info(`run ${runId} of experiment ${experimentId}: ${outcome.status}${reason}`);
+      this.publishRunEvent(experimentId, runId, runEventType(outcome.status), driver.progress());
+      this.deps.onRunEnd?.(experimentId);
+    }
+    // A run that an outage interrupted goes on by itself (whatever RESUME_ON_START says).
+    if (outcome.error?.startsWith(OUTAGE_ERROR_PREFIX) && !this.shuttingDown) void this.resume(runId);
+  }
+
+  /** Runs a database operation; while the database is unavailable, waits for it and tries again. */
+  private async whenAvailable<T>(op: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await op();
+      } catch (error) {
+        if (!this.deps.database.isUnavailable(error) || this.shuttingDown) throw error;
+        await this.deps.database.whenUp();
+      }
+    }
+  }
+
+  /** Drives a run of this process's again after an outage interrupted it here. */
+  private async resume(runId: number): Promise<void> {
+    try {
+      const [row]: RunRow[] = await this.whenAvailable(() =>
+        this.deps.db.query(
+          `SELECT id, experiment_id, status, workers, max_attempts, true AS stale FROM experiment_run WHERE id = $1`,
+          [runId],
+        ),
+      );
+      if (row && !this.driving.has(runId) && (row.status === RunStatus.interrupted || row.status === RunStatus.running))
+        await this.join(row);
+    } catch (error) {
+      this.deps.logger.warn(`run ${runId} not resumed after the outage: ${messageOf(error)}`);
+    }
   }
 
   /** Writes the run's end if it is still running; an interrupt only when no other process holds its jobs. */

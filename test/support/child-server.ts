@@ -15,7 +15,7 @@ export interface ChildServer {
 const ROOT = path.resolve(__dirname, "..", "..");
 
 /** `detached`: the server leads a process group of its own, so a test can signal the group as a terminal does. */
-export async function startChildServer(env: Record<string, string>, timeoutMs = 30_000, detached = false): Promise<ChildServer> {
+export async function startChildServer(env: Record<string, string>, timeoutMs = 90_000, detached = false): Promise<ChildServer> {
   const port = await findFreePort();
   const child = spawn(process.execPath, ["-r", "ts-node/register", "src/main.ts"], {
     cwd: ROOT,
