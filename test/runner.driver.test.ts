@@ -275,7 +275,7 @@ describe("RunDriver", () => {
     store.claimError = { note: outage(), grade: outage() };
     database.down = true;
     calls.open();
-    while (driver.modeName !== "paused") await tick(1);
+    while (driver.modeName !== "outage") await tick(1);
     await tick(50);
     expect(attempts).toHaveLength(2);
     expect(store.of("note", "succeeded")).toHaveLength(0);

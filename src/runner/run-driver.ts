@@ -13,7 +13,7 @@
  *   meanwhile: dispatching. Only running ones (another process holds them): waiting.
  * - waiting: every unfinished job is another process's; after `pollMs` (or at once on a poke) it
  *   goes dispatching again.
- * - paused: the database is unavailable (a lost connection, a restarting Postgres). No claims;
+ * - outage: the database is unavailable (a lost connection, a restarting Postgres). No claims;
  *   calls in flight go on, and their writes wait for the database. When it is back: dispatching.
  *   When the outage outlasts `outageGraceMs`: draining, `interrupted` (written once the database
  *   answers again; the runner then resumes the run).
@@ -106,7 +106,7 @@ type Mode =
   | { name: "dispatching" }
   | { name: "settling" }
   | { name: "waiting"; timer: NodeJS.Timeout }
-  | { name: "paused"; graceTimer: NodeJS.Timeout }
+  | { name: "outage"; graceTimer: NodeJS.Timeout }
   | { name: "draining"; outcome: DriveOutcome; graceTimer: NodeJS.Timeout | undefined }
   | { name: "settled"; outcome: DriveOutcome };
 
@@ -190,7 +190,7 @@ export class RunDriver {
       case "waiting":
         clearTimeout(this.mode.timer);
         break;
-      case "paused":
+      case "outage":
         clearTimeout(this.mode.graceTimer);
         break;
       case "starting":
@@ -225,7 +225,7 @@ export class RunDriver {
       case "starting":
       case "settling":
       case "waiting":
-      case "paused":
+      case "outage":
       case "settled":
         return;
       case "dispatching": {
@@ -357,7 +357,7 @@ export class RunDriver {
       case "settling":
         break;
       case "starting":
-      case "paused":
+      case "outage":
       case "draining":
       case "settled":
         return; // draining: its writes wait for the database by themselves
@@ -370,10 +370,10 @@ export class RunDriver {
       this.deps.logger.warn(`run ${this.runId}: ${reason}: interrupted here, to be recorded and resumed once it is back`);
       this.stop(RunStatus.interrupted, reason);
     }, graceMs);
-    this.mode = { name: "paused", graceTimer };
+    this.mode = { name: "outage", graceTimer };
     this.deps.logger.warn(`run ${this.runId}: database unavailable, dispatch paused`);
     void this.deps.database.whenUp().then(() => {
-      if (this.mode.name !== "paused") return;
+      if (this.mode.name !== "outage") return;
       clearTimeout(this.mode.graceTimer);
       this.deps.logger.info(`run ${this.runId}: database back, dispatching again`);
       this.dispatchAgain();
