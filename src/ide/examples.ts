@@ -1,6 +1,6 @@
 /**
- * The main flow, one IDE tab per step, in the order a user runs them: create an experiment, pick
- * eligible cases, add them, register models, pair them, start a run, watch its progress, and clone
+ * The main flow, one IDE tab per step, in the order a user runs them: import cases, review their
+ * rubrics until cases are eligible, create an experiment, pick eligible cases, add them, register models, pair them, start a run, watch its progress, and clone
  * the experiment for the next version.
  * Ids in the variables are placeholders: replace them with the ids the previous steps returned.
  */
@@ -16,7 +16,64 @@ const json = (value: unknown): string => JSON.stringify(value, null, 2);
 
 export const exampleTabs: readonly ExampleTab[] = [
   {
-    query: `# 1. Create an experiment of a generator (see the generators query) at a version; its settings
+    query: `# 1. Import cases: a folder under the server's SHARED_DATA_DIR (no path: all of it), in the
+#    existing tool's format. Their rubrics arrive as the LLM's, reviewed by nobody yet.
+mutation ImportCases {
+  importCaseFolder {
+    cases
+    rubrics
+    folder
+  }
+}
+`,
+  },
+  {
+    query: `# 2. What needs review: cases not eligible yet (two human reviewers must accept a rubric),
+#    closest first, with their rubrics to accept or refuse.
+query ReviewQueue {
+  reviewQueue {
+    caseId
+    caseName
+    humanAuthors
+    reviewersNeeded
+  }
+  cases {
+    id
+    rubrics {
+      id
+      author
+      validation
+      rubric {
+        criterion
+        weight
+        sense
+      }
+    }
+  }
+}
+`,
+  },
+  {
+    query: `# 3. Accept a rubric as a reviewer (your email): your signed copy counts for the case. Use
+#    reviseRubric to accept your edit of its criteria, refuseRubric to refuse it. The answer says
+#    whether the case is now eligible; a second reviewer makes it so. (The dashboard's Rubric
+#    review page does the same with the transcript and chart beside the rubric.)
+mutation AcceptRubric($input: ReviewRubricInput!) {
+  acceptRubric(input: $input) {
+    rubric {
+      id
+      author
+      parentRubricId
+    }
+    humanAuthors
+    eligible
+  }
+}
+`,
+    variables: json({ input: { rubricId: 1, reviewer: "you@example.com" } }),
+  },
+  {
+    query: `# 4. Create an experiment of a generator (see the generators query) at a version; its settings
 #    are fixed once it has planned jobs (then clone it for the next version).
 mutation CreateExperiment($input: CreateExperimentInput!) {
   createExperiment(input: $input) {
@@ -39,7 +96,7 @@ mutation CreateExperiment($input: CreateExperimentInput!) {
     }),
   },
   {
-    query: `# 2. Cases with accepted rubrics from enough distinct human authors.
+    query: `# 5. Cases with accepted rubrics from enough distinct human authors.
 query EligibleCases {
   eligibleCases {
     id
@@ -49,7 +106,7 @@ query EligibleCases {
 `,
   },
   {
-    query: `# 3. Add cases (ids from step 2) to the experiment (id from step 1).
+    query: `# 6. Add cases (ids from step 5) to the experiment (id from step 4).
 mutation AddExperimentCases($experimentId: Int!, $caseIds: [Int!]!) {
   addExperimentCases(experimentId: $experimentId, caseIds: $caseIds) {
     id
@@ -60,7 +117,7 @@ mutation AddExperimentCases($experimentId: Int!, $caseIds: [Int!]!) {
     variables: json({ experimentId: 1, caseIds: [1, 2] }),
   },
   {
-    query: `# 4. Register a model: vendor "openai" or "anthropic"; the key is stored and never returned.
+    query: `# 7. Register a model: vendor "openai" or "anthropic"; the key is stored and never returned.
 mutation CreateModel($input: CreateModelInput!) {
   createModel(input: $input) {
     id
@@ -72,7 +129,7 @@ mutation CreateModel($input: CreateModelInput!) {
     variables: json({ input: { vendor: "openai", model: "gpt-4o", apiKey: "sk-..." } }),
   },
   {
-    query: `# 5. Pair a note generator with a note grader (model ids from step 4).
+    query: `# 8. Pair a note generator with a note grader (model ids from step 7).
 mutation AddExperimentModel($input: AddExperimentModelInput!) {
   addExperimentModel(input: $input) {
     id
@@ -84,7 +141,7 @@ mutation AddExperimentModel($input: AddExperimentModelInput!) {
     }),
   },
   {
-    query: `# 6. Start a run: notes are generated, then graded, by a pool of workers.
+    query: `# 9. Start a run: notes are generated, then graded, by a pool of workers.
 mutation StartExperimentRun($experimentId: Int!, $workers: Int!, $maxAttempts: Int!) {
   startExperimentRun(experimentId: $experimentId, workers: $workers, maxAttempts: $maxAttempts) {
     id
@@ -95,7 +152,7 @@ mutation StartExperimentRun($experimentId: Int!, $workers: Int!, $maxAttempts: I
     variables: json({ experimentId: 1, workers: 4, maxAttempts: 3 }),
   },
   {
-    query: `# 7. Watch the run's progress (over graphql-ws on this same URL).
+    query: `# 10. Watch the run's progress (over graphql-ws on this same URL).
 subscription ExperimentProgress($experimentId: Int!) {
   experimentProgress(experimentId: $experimentId) {
     notes {
@@ -114,7 +171,7 @@ subscription ExperimentProgress($experimentId: Int!) {
     variables: json({ experimentId: 1 }),
   },
   {
-    query: `# 8. The next version: the same cases and combinations, the given changes (step 1's id).
+    query: `# 11. The next version: the same cases and combinations, the given changes (step 4's id).
 mutation CloneExperiment($experimentId: Int!, $name: String!, $changes: ExperimentChangesInput) {
   cloneExperiment(experimentId: $experimentId, name: $name, changes: $changes) {
     id
