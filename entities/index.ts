@@ -1,3 +1,5 @@
+import { ApiToken } from "./api-token";
+import { AuditEvent } from "./audit-event";
 import { Case } from "./case";
 import { Experiment } from "./experiment";
 import { ExperimentCase } from "./experiment-case";
@@ -11,6 +13,8 @@ import { Rubric } from "./rubric";
 import { Score } from "./score";
 
 export {
+  ApiToken,
+  AuditEvent,
   Case,
   Experiment,
   ExperimentCase,
@@ -36,4 +40,6 @@ export const ENTITIES = [
   Score,
   ExperimentResult,
   ExperimentResultScore,
+  ApiToken,
+  AuditEvent,
 ];

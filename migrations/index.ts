@@ -5,6 +5,7 @@ import { SatisfactionScale1795794004757 } from "./1795794004757-satisfaction-sca
 import { GeneratorProvenance1795794078475 } from "./1795794078475-generator-provenance";
 import { JobOwnership1795794095449 } from "./1795794095449-job-ownership";
 import { RunPaused1795796961175 } from "./1795796961175-run-paused";
+import { TokensAndAudit1795800109593 } from "./1795800109593-tokens-and-audit";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   GeneratorProvenance1795794078475,
   JobOwnership1795794095449,
   RunPaused1795796961175,
+  TokensAndAudit1795800109593,
 ];

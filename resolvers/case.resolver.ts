@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Authorized, Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Case } from "../entities/case";
 import { Rubric, RubricValidation } from "../entities/rubric";
 import type { Context } from "../src/context";
@@ -8,16 +8,19 @@ import { ImportSummary } from "./types/import-summary.type";
 
 @Resolver(() => Case)
 export class CaseResolver {
+  @Authorized("viewer")
   @Query(() => [Case])
   cases(@Ctx() { services }: Context): Promise<Case[]> {
     return services.cases.list();
   }
 
+  @Authorized("viewer")
   @Query(() => Case, { nullable: true })
   case(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Case | null> {
     return services.cases.get(id);
   }
 
+  @Authorized("viewer")
   @Query(() => [Case], { description: "Cases with accepted rubrics from at least minHumanAuthors distinct human authors" })
   eligibleCases(
     @Arg("minHumanAuthors", () => Int, { defaultValue: 2 }) minHumanAuthors: number,
@@ -36,11 +39,13 @@ export class CaseResolver {
     return (await services.cases.humanAuthorCounts([kase.id])).get(kase.id) ?? 0;
   }
 
+  @Authorized("admin")
   @Mutation(() => Case, { description: "Creates a case, or updates the case with the same name" })
   importCase(@Arg("input") input: ImportCaseInput, @Ctx() { services }: Context): Promise<Case> {
     return services.cases.importCase(input);
   }
 
+  @Authorized("admin")
   @Mutation(() => ImportSummary, {
     description:
       "Imports a folder on the server (inside the import roots, IMPORT_ROOTS) in the existing tool's format (one folder per case with transcript.json, " +
@@ -54,11 +59,13 @@ export class CaseResolver {
     return importCaseFolder(services.cases, path ?? config.importRoots[0], { roots: config.importRoots });
   }
 
+  @Authorized("reviewer")
   @Mutation(() => Rubric)
   addRubric(@Arg("input") input: AddRubricInput, @Ctx() { services }: Context): Promise<Rubric> {
     return services.cases.addRubric(input);
   }
 
+  @Authorized("reviewer")
   @Mutation(() => Rubric)
   validateRubric(
     @Arg("id", () => Int) id: number,

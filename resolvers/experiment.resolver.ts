@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Authorized, Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Case } from "../entities/case";
 import { Experiment } from "../entities/experiment";
 import { ExperimentModel } from "../entities/experiment-model";
@@ -11,11 +11,13 @@ import { AddExperimentModelInput, CreateExperimentInput, ExperimentChangesInput 
 
 @Resolver(() => Experiment)
 export class ExperimentResolver {
+  @Authorized("viewer")
   @Query(() => [Experiment])
   experiments(@Ctx() { services }: Context): Promise<Experiment[]> {
     return services.experiments.list();
   }
 
+  @Authorized("viewer")
   @Query(() => Experiment, { nullable: true })
   experiment(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Experiment | null> {
     return services.experiments.get(id);
@@ -36,6 +38,7 @@ export class ExperimentResolver {
     return services.experiments.runsOf(experiment.id);
   }
 
+  @Authorized("runner")
   @Mutation(() => Experiment, {
     description:
       "Creates an experiment, or updates the settings of the one with that name while it has no planned job " +
@@ -45,6 +48,7 @@ export class ExperimentResolver {
     return services.experiments.createOrUpdate(input);
   }
 
+  @Authorized("runner")
   @Mutation(() => Experiment, {
     description: "A new experiment with the same cases and model combinations, and the source's settings except `changes`",
   })
@@ -57,6 +61,7 @@ export class ExperimentResolver {
     return services.experiments.clone(experimentId, name, changes ?? {});
   }
 
+  @Authorized("runner")
   @Mutation(() => Experiment)
   addExperimentCase(
     @Arg("experimentId", () => Int) experimentId: number,
@@ -67,6 +72,7 @@ export class ExperimentResolver {
     return services.experiments.addCases(experimentId, [caseId], allowIneligible);
   }
 
+  @Authorized("runner")
   @Mutation(() => Experiment)
   addExperimentCases(
     @Arg("experimentId", () => Int) experimentId: number,
@@ -77,6 +83,7 @@ export class ExperimentResolver {
     return services.experiments.addCases(experimentId, caseIds, allowIneligible);
   }
 
+  @Authorized("runner")
   @Mutation(() => ExperimentModel)
   addExperimentModel(@Arg("input") input: AddExperimentModelInput, @Ctx() { services }: Context): Promise<ExperimentModel> {
     return services.experiments.addModel(input);

@@ -3,6 +3,7 @@ import { ExperimentModelResolver, ExperimentResolver } from "./experiment.resolv
 import { GeneratorResolver } from "./generator.resolver";
 import { NoteProvenanceResolver } from "./provenance.resolver";
 import { ModelResolver } from "./model.resolver";
+import { TokenResolver } from "./token.resolver";
 import { ExperimentResultResolver, ExperimentResultScoreResolver, RunResolver } from "./run.resolver";
 import { ReviewResolver } from "./review.resolver";
 import { RunHistoryResolver } from "./run-history.resolver";
@@ -21,4 +22,5 @@ export const RESOLVERS = [
   NoteProvenanceResolver,
   ReviewResolver,
   RunHistoryResolver,
+  TokenResolver,
 ] as const;

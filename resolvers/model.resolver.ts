@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Authorized, Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Model } from "../entities/model";
 import type { Context } from "../src/context";
 import { CreateModelInput } from "./types/model.input";
@@ -6,11 +6,13 @@ import { ModelCheckResult } from "./types/model-check.types";
 
 @Resolver(() => Model)
 export class ModelResolver {
+  @Authorized("viewer")
   @Query(() => [Model])
   models(@Arg("vendor", () => String, { nullable: true }) vendor: string | null, @Ctx() { services }: Context): Promise<Model[]> {
     return services.models.list(vendor);
   }
 
+  @Authorized("viewer")
   @Query(() => Model, { nullable: true })
   model(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Model | null> {
     return services.models.get(id);
@@ -39,6 +41,7 @@ export class ModelResolver {
     return services.models.lifecycle(model).deprecation;
   }
 
+  @Authorized("runner")
   @Query(() => ModelCheckResult, {
     description:
       "Asks the vendor's models endpoint, with this model's key and base URL, whether the model exists and the key works",
@@ -52,16 +55,19 @@ export class ModelResolver {
     return (await services.models.idsWithKey([model.id])).has(model.id);
   }
 
+  @Authorized("admin")
   @Mutation(() => Model)
   createModel(@Arg("input") input: CreateModelInput, @Ctx() { services }: Context): Promise<Model> {
     return services.models.create(input);
   }
 
+  @Authorized("admin")
   @Mutation(() => Model, { description: "Deletes a model; combinations that used it must be replaced before a run" })
   deleteModel(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Model> {
     return services.models.delete(id);
   }
 
+  @Authorized("admin")
   @Mutation(() => [Model], {
     description:
       "Sets the key of every model of the vendor without a base URL of its own (a key goes only where it was given for), " +

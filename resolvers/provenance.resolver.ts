@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import { Authorized, Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import { ExperimentResult } from "../entities/experiment-result";
 import type { GeneratedNote } from "../entities/generated-note";
 import type { Context } from "../src/context";
@@ -22,6 +22,7 @@ export function provenanceOf(note: GeneratedNote): NoteProvenance {
 
 @Resolver(() => ExperimentResult)
 export class NoteProvenanceResolver {
+  @Authorized("viewer")
   @Query(() => ExperimentResult, { nullable: true, description: "One note job, by id" })
   experimentResult(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<ExperimentResult | null> {
     return services.runs.result(id);

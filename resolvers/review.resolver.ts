@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Authorized, Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Case } from "../entities/case";
 import { Rubric } from "../entities/rubric";
 import type { Context } from "../src/context";
@@ -12,16 +12,19 @@ function reviewerOf(input: ReviewRubricInput): string | undefined {
 
 @Resolver(() => Case)
 export class ReviewResolver {
+  @Authorized("viewer")
   @Query(() => [ReviewQueueEntry], { description: "Cases that are not eligible yet, closest to eligible first" })
   reviewQueue(@Ctx() { services }: Context): Promise<ReviewQueueEntry[]> {
     return services.review.queue();
   }
 
+  @Authorized("viewer")
   @Query(() => Rubric, { nullable: true })
   async rubric(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<Rubric | null> {
     return services.review.find(id);
   }
 
+  @Authorized("reviewer")
   @Mutation(() => RubricReview, {
     description:
       "Accepts a rubric: someone else's (e.g. the LLM's) as the reviewer's signed copy (parentRubricId = the rubric " +
@@ -31,11 +34,13 @@ export class ReviewResolver {
     return services.review.accept(input.rubricId, reviewerOf(input), input.comments ?? undefined);
   }
 
+  @Authorized("reviewer")
   @Mutation(() => RubricReview, { description: "Refuses a rubric, recorded as acceptRubric records an acceptance" })
   refuseRubric(@Arg("input") input: ReviewRubricInput, @Ctx() { services }: Context): Promise<RubricReview> {
     return services.review.refuse(input.rubricId, reviewerOf(input), input.comments ?? undefined);
   }
 
+  @Authorized("reviewer")
   @Mutation(() => RubricReview, {
     description: "The reviewer's edit of a rubric's criteria (weight, sense, text): a new accepted rubric derived from it",
   })

@@ -1,4 +1,4 @@
-import { Arg, Ctx, Field, Int, ObjectType, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Authorized, Arg, Ctx, Field, Int, ObjectType, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { ExperimentRun } from "../entities/experiment-run";
 import type { Context } from "../src/context";
 import { pastEvents, runFailures, type PastEvent } from "../src/services/run-history";
@@ -26,6 +26,7 @@ export class PastExperimentEvent {
 
 @Resolver(() => ExperimentRun)
 export class RunHistoryResolver {
+  @Authorized("viewer")
   @Query(() => [PastExperimentEvent], {
     description:
       "The experiment's last `limit` events, newest first, from the database: every job's end, every retried " +

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { Authorized, Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import { ExperimentResult } from "../entities/experiment-result";
 import { ExperimentResultScore } from "../entities/experiment-result-score";
 import { ExperimentRun } from "../entities/experiment-run";
@@ -13,6 +13,7 @@ import { ExperimentProgress, ExperimentResultConnection, ExperimentResultEvent }
 
 @Resolver()
 export class RunResolver {
+  @Authorized("runner")
   @Mutation(() => ExperimentRun, {
     description:
       "Runs the experiment: plans every note (case × combination × overlap × replication) and its grades, then works them " +
@@ -28,21 +29,25 @@ export class RunResolver {
     return services.runs.start({ experimentId, workers, maxAttempts, retryFailed });
   }
 
+  @Authorized("runner")
   @Mutation(() => ExperimentRun, { description: "Stops dispatch and aborts calls in flight; what finished is kept" })
   cancelExperimentRun(@Arg("runId", () => Int) runId: number, @Ctx() { services }: Context): Promise<ExperimentRun> {
     return services.runs.cancel(runId);
   }
 
+  @Authorized("viewer")
   @Query(() => ExperimentRun, { nullable: true })
   experimentRun(@Arg("id", () => Int) id: number, @Ctx() { services }: Context): Promise<ExperimentRun | null> {
     return services.runs.get(id);
   }
 
+  @Authorized("viewer")
   @Query(() => ExperimentProgress, { description: "Exact progress from the database" })
   experimentProgress(@Arg("experimentId", () => Int) experimentId: number, @Ctx() { services }: Context): Promise<Progress> {
     return services.runs.progress(experimentId);
   }
 
+  @Authorized("viewer")
   @Query(() => ExperimentResultConnection, { description: "The experiment's notes, oldest first, a page at a time" })
   async experimentResults(
     @Arg("experimentId", () => Int) experimentId: number,
@@ -62,6 +67,7 @@ export class RunResolver {
     };
   }
 
+  @Authorized("viewer")
   @Query(() => [ExperimentResult], { description: "The notes that changed last" })
   recentActivity(
     @Arg("experimentId", () => Int) experimentId: number,
@@ -71,6 +77,7 @@ export class RunResolver {
     return services.runs.recentActivity(experimentId, limit);
   }
 
+  @Authorized("viewer")
   @Subscription(() => ExperimentResultEvent, {
     description: "Every state change of the experiment's notes, grades and runs",
     subscribe: async ({ args, context }) => {
@@ -86,6 +93,7 @@ export class RunResolver {
     return event;
   }
 
+  @Authorized("viewer")
   @Subscription(() => ExperimentProgress, {
     name: "experimentProgress",
     description: "The current progress, then progress as it changes (throttled), always ending with the final state",

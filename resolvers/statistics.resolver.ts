@@ -1,9 +1,10 @@
-import { Arg, Ctx, Float, Int, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, Float, Int, Query, Resolver } from "type-graphql";
 import type { Context } from "../src/context";
 import { ArmInput, ArmsComparison, ExperimentSummary, ScoreScaleEnum } from "./types/statistics.types";
 
 @Resolver()
 export class StatisticsResolver {
+  @Authorized("viewer")
   @Query(() => ExperimentSummary, {
     description:
       "Per combination × overlap: counts and failures, the mean of case means with its 95 % CI (raw and normalised), " +
@@ -16,6 +17,7 @@ export class StatisticsResolver {
     return services.statistics.summary(experimentId);
   }
 
+  @Authorized("viewer")
   @Query(() => ArmsComparison, {
     description:
       "Each arm against the baseline arm (an index into arms), paired by case: mean difference, t-CI, paired t-test p, " +

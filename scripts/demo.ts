@@ -24,6 +24,11 @@ import { makeLogger } from "../src/logger";
 
 const ROOT = path.resolve(__dirname, "..");
 
+/** The login URL that lands on the experiment's dashboard page. */
+function dashboardLogin(loginUrl: string, experimentId: number): string {
+  return `${loginUrl}&next=${encodeURIComponent(`/#/experiments/${experimentId}`)}`;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -57,7 +62,9 @@ async function main(): Promise<number> {
   });
   say(`starting the service with an embedded Postgres in ${path.relative(ROOT, dataDir)} (port ${config.embeddedPgPort})…`);
   const app = await startApp(config, { logger: makeLogger("warn") });
-  const client = makeClient(app.server.url);
+  // A fresh database: the server created an admin token on its first start; the demo drives the API with it.
+  const login = app.firstLogin!;
+  const client = makeClient(app.server.url, login.token);
   const stop = async () => {
     await client.close();
     await app.stop();
@@ -109,8 +116,7 @@ async function main(): Promise<number> {
     });
     say(`experiment ${created.id}: ${created.cases} cases × ${created.models} model combinations × 2 note replications`);
     // With --exit the server stops with the demo: a URL would lead nowhere.
-    const dashboard = `http://127.0.0.1:${app.server.port}/#/experiments/${created.id}`;
-    if (!values.exit) say(`dashboard (live): ${dashboard}\n`);
+    if (!values.exit) say(`dashboard (live; this login URL sets the session cookie): ${dashboardLogin(login.url, created.id)}\n`);
 
     const outcome = await runExperiment(client, { experimentId: created.id, workers: 3, maxAttempts: 3, retryFailed: false }, io);
 
@@ -121,8 +127,9 @@ async function main(): Promise<number> {
       await stop();
       return outcome.exitCode;
     }
-    say(`\nDashboard: ${dashboard}`);
-    say(`GraphQL IDE: ${app.server.url}   CLI: npm run cli -- --url ${app.server.url} experiment list`);
+    say(`\nDashboard: ${dashboardLogin(login.url, created.id)}`);
+    say(`GraphQL IDE: ${login.url}&next=/graphql`);
+    say(`CLI: NOTE_EVAL_TOKEN=${login.token} npm run cli -- --url ${app.server.url} experiment list`);
     say("\nThe server stays up for the dashboard: Ctrl-C stops it.");
     await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
     say("stopping…");

@@ -3,7 +3,12 @@
  * services, schema, HTTP + WebSocket server. Tests start it in-process with a database of their own.
  */
 import type { DataSource } from "typeorm";
+import { AuditLog } from "./auth/audit";
+import { ensureFirstToken, warnIfExposed } from "./auth/first-start";
+import { loginUrl, mountLogin } from "./auth/login";
+import { TokenService } from "./auth/tokens";
 import type { Config } from "./config";
+import type { Principal } from "./auth/principal";
 import type { Context } from "./context";
 import { openDatabase } from "./db/data-source";
 import { DatabaseMonitor } from "./db/monitor";
@@ -36,6 +41,13 @@ export interface App {
   dbMonitor: DatabaseMonitor;
   services: Services;
   logger: Logger;
+  tokens: TokenService;
+  audit: AuditLog;
+  /**
+   * The admin token created because the database had no active token, and its login URL; shown
+   * once (main.ts prints it), undefined when tokens existed.
+   */
+  firstLogin?: { token: string; url: string };
   /** Stops in stages (server, then database); safe to call twice. */
   stop(): Promise<void>;
 }
@@ -169,13 +181,29 @@ async function startOnDatabase(
     keys,
     baseUrlAllowlist: config.baseUrlAllowlist,
   });
+  const tokens = new TokenService(db);
+  const audit = new AuditLog(db, logger);
+  // A worker serves no API: it neither needs nor prints a login.
+  const firstToken = config.role === "worker" ? undefined : await ensureFirstToken(tokens);
+
   // Runs a previous process left (running or interrupted) go on here, before the server listens:
   // a client that reconnects after a restart sees its run resumed, never the `interrupted` left by
   // the previous server.
   if (config.role !== "api" && config.resumeOnStart) await runner.tick();
 
   const schema = await makeSchema({ pubSub: pubSubOf(bus) });
-  const context = (): Context => ({ services, config, logger, db, bus, loaders: services.runs.makeLoaders() });
+  const context = (principal: Principal | undefined): Context => ({
+    services,
+    config,
+    logger,
+    db,
+    bus,
+    loaders: services.runs.makeLoaders(),
+    principal,
+    tokens,
+    audit,
+  });
+  const verifyToken = (token: string) => tokens.verify(token);
   const server =
     config.role === "worker"
       ? await startHealthServer({ port: config.port, host: config.host, runIds: () => runner.activeRunIds() })
@@ -186,12 +214,15 @@ async function startOnDatabase(
           logger,
           limits: config.limits,
           context,
+          originPolicy: { allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins },
+          verifyToken,
           database: {
             readiness: () => checkReadiness(db, config.dbConnectTimeoutMs),
             outage: () => dbMonitor.outage(),
             noteError: (error) => dbMonitor.noteError(error),
           },
           mountRoutes: (app) => {
+            mountLogin(app, verifyToken);
             mountIde(app, { graphqlPath: GRAPHQL_PATH });
             mountDashboard(app);
           },
@@ -202,6 +233,8 @@ async function startOnDatabase(
       `GraphQL on ${server.url} (subscriptions on ${server.wsUrl}), dashboard on ${new URL("/", server.url)}` +
         (config.role === "api" ? "; runs are driven by worker processes" : ""),
     );
+  if (config.role !== "worker") warnIfExposed(config.host, logger);
+  const firstLogin = firstToken ? { token: firstToken, url: loginUrl(new URL(server.url).origin, firstToken) } : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
@@ -214,5 +247,5 @@ async function startOnDatabase(
     await db.destroy();
     await embedded?.stop();
   };
-  return { server, runner, bus, db, dbMonitor, services, logger, stop: () => (stopping ??= stop()) };
+  return { server, runner, bus, db, dbMonitor, services, logger, tokens, audit, firstLogin, stop: () => (stopping ??= stop()) };
 }

@@ -119,6 +119,10 @@ export interface Config {
   /** Join running runs and resume interrupted ones (on start and every runPollMs); false: drive only the runs started here. */
   resumeOnStart: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** Host names answered besides IP literals and localhost (DNS rebinding protection); "*" answers any. */
+  allowedHosts: string[];
+  /** Origins whose pages may call the API besides the server's own; "*" allows any. */
+  allowedOrigins: string[];
   llm: LlmConfig;
   /** The operator's note generators (GENERATORS_FILE) and where their worktrees and process records go. */
   generators: GeneratorsConfig;
@@ -203,6 +207,30 @@ function readBaseUrlAllowlist(env: Env): string[] {
     const [, scheme, host, port] = match;
     return `${scheme}://${host.toLowerCase()}${port ? `:${port}` : ""}`;
   });
+}
+
+function readList(env: Env, name: string): string[] {
+  return (env[name] ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function readOrigins(env: Env): string[] {
+  const origins = readList(env, "ALLOWED_ORIGINS");
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== origin.replace(/\/$/, "")) {
+      throw new ConfigError(`ALLOWED_ORIGINS must list origins like https://eval.example.org:8443, received "${origin}"`);
+    }
+  }
+  return origins;
 }
 
 function readPrices(env: Env): Record<string, ModelPrice> {
@@ -310,6 +338,8 @@ export function loadConfig(env: Env = process.env): Config {
     resumeOnStart: readString(env, "RESUME_ON_START", "true") !== "false",
     logLevel: readLogLevel(env),
     generators: readGenerators(env, projectRoot),
+    allowedHosts: readList(env, "ALLOWED_HOSTS"),
+    allowedOrigins: readOrigins(env),
     llm: {
       baseUrls: { openai: env.OPENAI_BASE_URL || undefined, anthropic: env.ANTHROPIC_BASE_URL || undefined },
       apiKeys: { openai: env.OPENAI_API_KEY || undefined, anthropic: env.ANTHROPIC_API_KEY || undefined },

@@ -1,4 +1,7 @@
 import type { DataSource } from "typeorm";
+import type { AuditLog } from "./auth/audit";
+import type { Principal } from "./auth/principal";
+import type { TokenService } from "./auth/tokens";
 import type { Config } from "./config";
 import type { EventBus } from "./events/event-bus";
 import type { Logger } from "./logger";
@@ -14,4 +17,8 @@ export interface Context {
   bus: EventBus;
   /** Batching loaders, new for each operation. */
   loaders: RunLoaders;
+  /** Who calls: the token authenticated at the edge (undefined only if the edge let it through unauthenticated). */
+  principal: Principal | undefined;
+  tokens: TokenService;
+  audit: AuditLog;
 }

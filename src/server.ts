@@ -21,6 +21,11 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { LimitsConfig } from "./config";
+import { authenticate, hostOriginGuard, principalOf, type VerifyToken } from "./auth/http-guard";
+import type { OriginPolicy } from "./auth/origin-policy";
+import type { Principal } from "./auth/principal";
+import { tokenOfConnection } from "./auth/credentials";
+import { verifyUpgrade } from "./auth/ws-guard";
 import type { Context } from "./context";
 import { makeLimitsPlugin } from "./limits/apollo-plugin";
 import { makeBodyErrorHandler, makeFallbackErrorHandler, notFoundHandler } from "./limits/http-errors";
@@ -41,9 +46,13 @@ export interface ServerOptions {
   host: string;
   logger: Logger;
   limits: LimitsConfig;
-  /** Builds the context of one operation (HTTP request or subscription). */
-  context: () => Context;
-  /** Extra routes mounted before GraphQL (IDE, dashboard). */
+  /** Builds the context of one operation (HTTP request or subscription) for its caller. */
+  context: (principal: Principal | undefined) => Context;
+  /** Host and Origin headers answered (HTTP and WebSocket upgrade). */
+  originPolicy: OriginPolicy;
+  /** Who a token stands for; undefined for unknown and revoked tokens. */
+  verifyToken: VerifyToken;
+  /** Extra routes mounted before GraphQL (IDE, dashboard, login); they pass the Host/Origin checks first. */
   mountRoutes?: (app: express.Express) => void;
   /** The database's health: /readyz, errors answered as UNAVAILABLE, and failing at once during an outage. */
   database?: DatabaseStatus;
@@ -69,6 +78,8 @@ export interface RunningServer {
 const KNOWN_CODES = new Set([
   "BAD_USER_INPUT",
   "NOT_FOUND",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
   "CONFLICT",
   ErrorCode.UNAVAILABLE,
   "GRAPHQL_VALIDATION_FAILED",
@@ -136,8 +147,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const httpServer = http.createServer(app);
   const { limits } = options;
   // ws accepts 100 MiB messages by default; a larger one closes the socket with 1009 (message too big).
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: limits.requestMaxBytes });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    maxPayload: limits.requestMaxBytes,
+    verifyClient: verifyUpgrade(options.originPolicy),
+  });
   wsServer.on("connection", quietOversizedMessages);
+  // A connection's principal is looked up again for each operation, so a revoked token stops working
+  // on open sockets too (for new subscriptions).
+  const tokens = new WeakMap<object, string>();
   const formatError = makeErrorFormatter(options.logger, limits, options.database);
   // graphql-ws sends only GraphQLError instances from onSubscribe: format, then wrap again.
   const formatErrors = (errors: readonly GraphQLError[]) =>
@@ -146,10 +165,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return new GraphQLError(formatted.message, { extensions: formatted.extensions });
     });
 
+  // Token lookups read the database too: during an outage they answer UNAVAILABLE like operations do.
+  const verifyToken: VerifyToken = async (token) => {
+    const outage = options.database?.outage();
+    if (outage) throw unavailable(`The database has been unavailable since ${outage.since.toISOString()}; try again shortly`);
+    try {
+      return await options.verifyToken(token);
+    } catch (error) {
+      if (options.database?.noteError(error)) throw unavailable("The database is unavailable; try again shortly");
+      throw error;
+    }
+  };
+
   const wsCleanup = useServer(
     {
       schema: options.schema,
-      context: () => options.context(),
+      onConnect: async (ctx) => {
+        const token = tokenOfConnection(ctx.connectionParams, ctx.extra.request);
+        if (!token || !(await verifyToken(token))) return false; // graphql-ws closes with 4403 Forbidden
+        tokens.set(ctx.extra.socket, token);
+        return true;
+      },
+      context: async (ctx) => {
+        const token = tokens.get(ctx.extra.socket);
+        return options.context(token ? await verifyToken(token) : undefined);
+      },
       subscribe: sharedSubscribe,
       // graphql-ws does not go through Apollo's plugins: the same limits apply here (parse, validate, inputs).
       onSubscribe: (_ctx, _id, payload) => {
@@ -242,6 +282,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await apollo.start();
 
+  app.use(hostOriginGuard(options.originPolicy));
   options.mountRoutes?.(app);
   // Liveness: the process answers (a load balancer restarts it when not). No database involved.
   app.get("/healthz", (_req, res) => {
@@ -254,9 +295,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   app.use(
     GRAPHQL_PATH,
+    authenticate(verifyToken),
     express.json({ limit: limits.requestMaxBytes }),
     makeBodyErrorHandler(limits.requestMaxBytes),
-    expressMiddleware(apollo, { context: async () => options.context() }),
+    expressMiddleware(apollo, { context: async ({ res }) => options.context(principalOf(res)) }),
   );
   app.use(notFoundHandler);
   app.use(makeFallbackErrorHandler(options.logger));
@@ -266,7 +308,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpServer.listen(options.port, options.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  // A wildcard bind is reached through loopback from this machine (and loopback passes the Host check).
+  const reachable = options.host === "0.0.0.0" ? "127.0.0.1" : options.host === "::" ? "::1" : options.host;
+  const host = reachable.includes(":") ? `[${reachable}]` : reachable;
 
   let closing: Promise<void> | undefined;
   return {

@@ -57,6 +57,7 @@ describe("the CLI in a process of its own", () => {
       ["run", "--silent", "cli", "--", "experiment", "run", String(experimentId), "--workers", "1"],
       {
         NOTE_EVAL_URL: t.app.server.url,
+        NOTE_EVAL_TOKEN: t.adminToken,
       },
       true,
     );
@@ -89,7 +90,7 @@ describe("the CLI in a process of its own", () => {
         "--format",
         "json",
       ],
-      { NOTE_EVAL_URL: t.app.server.url },
+      { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken },
     );
     cli.process.stdout!.destroy(); // the reader is gone before the CLI writes its first byte
     expect(await cli.exited).toBe(0);

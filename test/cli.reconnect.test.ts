@@ -55,7 +55,7 @@ describe("the CLI across a server restart", () => {
       stdout,
       stderr: stdout,
       cwd: process.cwd(),
-      env: { NOTE_EVAL_URL: server.url },
+      env: { NOTE_EVAL_URL: server.url, NOTE_EVAL_TOKEN: server.token },
       onInterrupt: (handler) => {
         interrupt = handler;
         return () => undefined;

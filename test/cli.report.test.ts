@@ -25,7 +25,7 @@ describe("note-eval experiment report and compare", () => {
       stdout,
       stderr,
       cwd: process.cwd(),
-      env: { NOTE_EVAL_URL: t.app.server.url },
+      env: { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken },
       onInterrupt: () => () => undefined,
     };
     const code = await main(argv, io);

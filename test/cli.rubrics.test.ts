@@ -32,7 +32,7 @@ describe("note-eval rubrics", () => {
       stdout,
       stderr,
       cwd: dir,
-      env: { NOTE_EVAL_URL: t.app.server.url, ...env },
+      env: { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken, ...env },
       onInterrupt: () => () => undefined,
     };
     const code = await main(argv, io);

@@ -57,7 +57,7 @@ describe("note-eval CLI against a running server", () => {
       stdout,
       stderr,
       cwd: dir,
-      env: { NOTE_EVAL_URL: t.app.server.url },
+      env: { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken },
       onInterrupt: (h) => {
         handler = h;
         return () => (handler = undefined);

@@ -67,7 +67,9 @@ describe("dashboard in headless Chromium", () => {
     });
     const origin = new URL(t.app.server.url).origin;
 
-    await page.goto(`${origin}/`);
+    // The login URL the server prints: it sets the HttpOnly cookie and lands on the dashboard.
+    await page.goto(`${origin}/login?token=${t.adminToken}`);
+    expect(new URL(page.url()).pathname).toBe("/");
     await page.getByRole("link", { name: "dashboard-demo" }).click();
     await page.waitForSelector("[data-testid=notes-progress]");
     // The settings name the generator under test and its resolved commit (builtin: none).

@@ -54,7 +54,7 @@ interface Answer {
 async function gql(query = "{ experiments { id } }"): Promise<Answer> {
   const response = await fetch(app.server.url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${app.firstLogin!.token}` },
     body: JSON.stringify({ query }),
   });
   return (await response.json()) as Answer;

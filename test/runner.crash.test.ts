@@ -153,7 +153,7 @@ describe("a server killed mid-run", () => {
       expect(log).not.toContain("ERROR");
 
       fake.setLatency(0);
-      const second = await startChildServer(env);
+      const second = await startChildServer(env, 30_000, false, first.token);
       children.push(second);
       const deadline = Date.now() + 30_000;
       for (;;) {

@@ -6,12 +6,14 @@ export class Api {
   constructor(
     readonly httpUrl: string,
     readonly wsUrl: string,
+    /** An admin token: bearer on HTTP, connection_init payload on graphql-ws. */
+    readonly token: string,
   ) {}
 
   async gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     const res = await fetch(this.httpUrl, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
@@ -22,7 +24,13 @@ export class Api {
   }
 
   wsClient(): Client {
-    return createClient({ url: this.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    return createClient({
+      url: this.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: { token: this.token },
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client as PgClient } from "pg";
+import { hashToken, makeRawToken } from "../../src/auth/tokens";
 import { findFreePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../../src/db/embedded-postgres";
 import { Api } from "./api";
 import { sleep, startNode, tail, type Child } from "./proc";
@@ -161,7 +162,28 @@ export async function startServer(options: ServerOptions): Promise<ServerChild> 
     if (Date.now() > deadline || child.proc.exitCode !== null) throw new Error(`server did not start\n${tail(child.logFile)}`);
     await sleep(5);
   }
-  return { child, api: new Api(`${base}/graphql`, `ws://127.0.0.1:${port}/graphql`), spawnedAt, readyAt: Date.now() };
+  const readyAt = Date.now();
+  const token = await insertAdminToken(options.databaseUrl, options.label);
+  return { child, api: new Api(`${base}/graphql`, `ws://127.0.0.1:${port}/graphql`, token), spawnedAt, readyAt };
+}
+
+/**
+ * The benchmark authenticates as a client does, with an admin token; it writes one into the database
+ * (as `note-eval tokens create` does) once the server has migrated it.
+ */
+async function insertAdminToken(databaseUrl: string, label: string): Promise<string> {
+  const token = makeRawToken();
+  const sql = new PgClient({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    await sql.query(`INSERT INTO api_token (name, role, token_hash) VALUES ($1, 'admin', $2)`, [
+      `bench ${label} ${Date.now()}`,
+      hashToken(token),
+    ]);
+  } finally {
+    await sql.end();
+  }
+  return token;
 }
 
 export function makeTmp(): string {

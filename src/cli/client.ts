@@ -48,7 +48,8 @@ export function wsUrlOf(httpUrl: string): string {
   return url.toString();
 }
 
-export function makeClient(url: string): GraphQLClient {
+/** `token`: sent as a bearer token over HTTP and in graphql-ws's connection_init payload. */
+export function makeClient(url: string, token?: string): GraphQLClient {
   let ws: Client | undefined;
   const listeners = new Set<(state: ConnectionState) => void>();
   let lost = false;
@@ -63,6 +64,7 @@ export function makeClient(url: string): GraphQLClient {
       url: wsUrlOf(url),
       webSocketImpl: WebSocket,
       lazy: true,
+      connectionParams: token ? { token } : undefined,
       retryAttempts: Infinity,
       shouldRetry: (error) => !isForbidden(error),
       retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(retries))),
@@ -87,7 +89,11 @@ export function makeClient(url: string): GraphQLClient {
       try {
         response = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json" },
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           body: JSON.stringify({ query, variables }),
         });
       } catch (error) {
@@ -103,6 +109,9 @@ export function makeClient(url: string): GraphQLClient {
       }
       if (body.errors?.length) {
         const first = body.errors[0];
+        if (first.extensions?.code === "UNAUTHENTICATED") {
+          throw new ApiError(`${first.message} (the CLI sends --token or NOTE_EVAL_TOKEN)`, first.extensions.code);
+        }
         throw new ApiError(body.errors.map((e) => e.message).join("; "), first.extensions?.code);
       }
       return body.data as T;

@@ -10,6 +10,7 @@ import { readCliEnv, resolveUrl, UsageError } from "./options";
 import { experimentClone, generatorsList } from "./generators";
 import { compare, experimentReport } from "./report";
 import { rubricsAccept, rubricsAdd, rubricsList, rubricsRefuse, rubricsShow } from "./rubrics";
+import { TOKEN_COMMANDS, TOKENS_USAGE } from "./tokens";
 
 type Command = (ctx: commands.CommandContext) => Promise<number>;
 
@@ -31,7 +32,7 @@ const COMMANDS: Record<string, Record<string, Command>> = {
 /** Commands without a sub-command: `note-eval compare a b`. */
 const TOP_LEVEL: Partial<Record<string, Command>> = { compare };
 
-export const USAGE = `Usage: note-eval [--url URL] <command>
+export const USAGE = `Usage: note-eval [--url URL] [--token TOKEN] <command>
 
   models set-key --vendor openai|anthropic   key from a hidden prompt, or stdin when piped
   models list [--vendor V] [--json]
@@ -51,40 +52,50 @@ export const USAGE = `Usage: note-eval [--url URL] <command>
   experiment report <id> [--format table|json|csv|md]   means with CIs, variance split, agreement, worst criteria
   compare <arm> <arm>… [--baseline N] [--normalised] [--seed S] [--format table|json|csv|md]
                                              arm = <experiment id or name>[:<combination id>][@<overlap>]
+${TOKENS_USAGE}
 
 The server URL comes from --url, else NOTE_EVAL_URL, else http://127.0.0.1:4000/graphql.
 The reviewer comes from --reviewer, else NOTE_EVAL_REVIEWER.
+The API token comes from --token, else NOTE_EVAL_TOKEN (the server prints one on its first start).
+The tokens commands open the server's database (DATABASE_URL, else the embedded one) instead.
 Exit codes: 0 success, 1 failed notes/grades or a cancelled run, 2 usage or API errors.
 `;
 
-/** Takes --url (anywhere) out of argv. */
-function takeUrl(argv: string[]): { url: string | undefined; rest: string[] } {
+/** Takes the global options --url and --token (anywhere) out of argv. */
+function takeGlobalOptions(argv: string[]): { url: string | undefined; token: string | undefined; rest: string[] } {
   const rest: string[] = [];
-  let url: string | undefined;
+  const found: Record<"url" | "token", string | undefined> = { url: undefined, token: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === "--url") {
-      url = argv[++i];
-      if (url === undefined) throw new UsageError("--url needs a value");
-    } else if (arg.startsWith("--url=")) url = arg.slice("--url=".length);
-    else rest.push(arg);
+    const name = (["url", "token"] as const).find((n) => arg === `--${n}` || arg.startsWith(`--${n}=`));
+    if (!name) {
+      rest.push(arg);
+      continue;
+    }
+    const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    found[name] = value;
   }
-  return { url, rest };
+  return { ...found, rest };
 }
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   let client: ReturnType<typeof makeClient> | undefined;
   try {
-    const { url, rest } = takeUrl(argv);
+    const { url, token, rest } = takeGlobalOptions(argv);
     const [group, name, ...args] = rest;
     if (!group || group === "help" || group === "--help" || group === "-h") {
       io.stdout.write(USAGE);
       return group ? 0 : 2;
     }
+    // Server-side: the database, not the API (no URL, no token).
+    const tokensCommand = group === "tokens" ? TOKEN_COMMANDS[name ?? ""] : undefined;
+    if (tokensCommand) return await tokensCommand(io, args);
     const topLevel = TOP_LEVEL[group];
     const command = topLevel ?? COMMANDS[group]?.[name ?? ""];
     if (!command) throw new UsageError(`unknown command "${[group, name].filter(Boolean).join(" ")}"`);
-    client = makeClient(resolveUrl(url, readCliEnv(io.env)));
+    const env = readCliEnv(io.env);
+    client = makeClient(resolveUrl(url, env), token || env.token);
     return await command({ io, client, args: topLevel ? rest.slice(1) : args });
   } catch (error) {
     if (error instanceof UsageError) {

@@ -7,6 +7,8 @@ export const DEFAULT_URL = "http://127.0.0.1:4000/graphql";
 export interface CliEnv {
   /** NOTE_EVAL_URL: the GraphQL endpoint of a running server. */
   url: string | undefined;
+  /** NOTE_EVAL_TOKEN: the API token the CLI authenticates with. */
+  token: string | undefined;
   /** NO_COLOR: plain output even on a terminal. */
   noColor: boolean;
   /** NOTE_EVAL_REVIEWER: the reviewer's email address for `rubrics accept|refuse|add` (--reviewer wins). */
@@ -14,7 +16,12 @@ export interface CliEnv {
 }
 
 export function readCliEnv(env: Record<string, string | undefined> = process.env): CliEnv {
-  return { url: env.NOTE_EVAL_URL || undefined, noColor: Boolean(env.NO_COLOR), reviewer: env.NOTE_EVAL_REVIEWER || undefined };
+  return {
+    url: env.NOTE_EVAL_URL || undefined,
+    token: env.NOTE_EVAL_TOKEN || undefined,
+    noColor: Boolean(env.NO_COLOR),
+    reviewer: env.NOTE_EVAL_REVIEWER || undefined,
+  };
 }
 
 /** --url wins over NOTE_EVAL_URL, which wins over the default. */

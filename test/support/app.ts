@@ -5,6 +5,7 @@
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { startApp, type App } from "../../src/app";
+import type { Role } from "../../src/auth/roles";
 import { loadConfig, type Config } from "../../src/config";
 import { makeLogger } from "../../src/logger";
 import { createTestDatabase } from "./database";
@@ -21,8 +22,20 @@ export interface TestApp {
   logs: string[];
   /** Every raw HTTP response body, for the same reason. */
   responses: string[];
+  /** As the admin token (the server's first-start token on a fresh database): every test's default caller. */
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
-  wsClient(): Client;
+  /** As another token (or none: `undefined`). */
+  gqlAs<T = Record<string, any>>(
+    token: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+  /** A graphql-ws client authenticated as the admin token, or as `token`. */
+  wsClient(token?: string): Client;
+  /** The admin token every default client uses. */
+  adminToken: string;
+  /** Creates a token of that role (named after it unless `name` is given). */
+  makeToken(role: Role, name?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -41,10 +54,17 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = await startApp(config, { logger: makeLogger("debug", (line) => logs.push(line)) });
   const clients: Client[] = [];
 
-  const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
+  // A fresh database gets the server's first-start token; a database used before (a restart) gets one more.
+  const adminToken = app.firstLogin?.token ?? (await app.tokens.create(`test admin ${Date.now()}`, "admin")).token;
+
+  const gqlAs = async <T>(
+    token: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>> => {
     const response = await fetch(app.server.url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
     const text = await response.text();
@@ -52,8 +72,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     return JSON.parse(text) as GraphQLResponse<T>;
   };
 
-  const wsClient = () => {
-    const client = createClient({ url: app.server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  const gql = <T>(query: string, variables?: Record<string, unknown>) => gqlAs<T>(adminToken, query, variables);
+
+  const wsClient = (token = adminToken) => {
+    const client = createClient({
+      url: app.server.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: { token },
+    });
     clients.push(client);
     return client;
   };
@@ -64,7 +92,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     logs,
     responses,
     gql,
+    gqlAs,
     wsClient,
+    adminToken,
+    makeToken: async (role, name) => (await app.tokens.create(name ?? role, role)).token,
     stop: async () => {
       await Promise.all(clients.map((c) => c.dispose()));
       await app.stop();

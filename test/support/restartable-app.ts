@@ -12,6 +12,8 @@ import { createTestDatabase } from "./database";
 
 export interface RestartableApp {
   url: string;
+  /** The admin token of the first start (the database keeps it across restarts). */
+  token: string;
   /** Every line every incarnation logged. */
   logs: string[];
   current(): App;
@@ -34,17 +36,21 @@ export async function makeRestartableApp(env: Record<string, string> = {}): Prom
   });
   const logs: string[] = [];
   let app: App | undefined;
+  let token = "";
   const url = `http://127.0.0.1:${config.port}/graphql`;
   const gql = async <T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> => {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
     });
     return (await response.json()) as GraphQLResponse<T>;
   };
   const restartable: RestartableApp = {
     url,
+    get token() {
+      return token;
+    },
     logs,
     current: () => app!,
     gql,
@@ -55,6 +61,7 @@ export async function makeRestartableApp(env: Record<string, string> = {}): Prom
     },
     start: async () => {
       app = await startApp(config, { logger: makeLogger("info", (line) => logs.push(line)) });
+      token ||= app.firstLogin!.token;
     },
   };
   await restartable.start();

@@ -9,7 +9,11 @@ export async function gql(query, variables = {}) {
     body: JSON.stringify({ query, variables }),
   });
   const body = await response.json();
-  if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join("; "));
+  if (body.errors?.length) {
+    const error = new Error(body.errors.map((e) => e.message).join("; "));
+    error.code = body.errors[0].extensions?.code;
+    throw error;
+  }
   return body.data;
 }
 

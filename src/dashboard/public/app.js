@@ -26,6 +26,19 @@ async function route() {
     else if (path === "/review") await reviewQueueView();
     else await experimentsView();
   } catch (error) {
+    if (error.code === "UNAUTHENTICATED") {
+      // The session cookie is HttpOnly: this page cannot log in by itself, the login URL does it.
+      app.replaceChildren(
+        h("h1", {}, "Log in"),
+        h(
+          "p",
+          {},
+          "Open the login URL the server printed when it first started (…/login?token=…), or create one on the server: " +
+            "npm run cli -- tokens create --name <you> --role viewer --login-url",
+        ),
+      );
+      return;
+    }
     app.replaceChildren(h("h1", {}, "Something went wrong"), h("pre", { class: "error" }, error.message));
   }
 }

@@ -1,0 +1,77 @@
+/**
+ * API tokens: created with a name and a role, shown once, stored as a SHA-256 hash, revocable.
+ * Used by the server (every request looks its token up) and by `note-eval tokens`, which opens the
+ * database directly so that it works before any token exists.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { IsNull, type DataSource } from "typeorm";
+import { ApiToken } from "../../entities/api-token";
+import { badInput, notFoundMessage } from "../errors";
+import type { Principal } from "./principal";
+import { isRole, ROLES, type Role } from "./roles";
+
+/** Tokens start with this, so that a leaked one is recognisable (secret scanners, logs). */
+export const TOKEN_PREFIX = "nev_";
+const NAME_MAX = 100;
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export function makeRawToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
+}
+
+export interface CreatedToken {
+  token: string;
+  row: ApiToken;
+}
+
+export class TokenService {
+  constructor(private readonly db: DataSource) {}
+
+  /** Creates a token; the returned `token` is the only copy of it anywhere. */
+  async create(name: string, role: string): Promise<CreatedToken> {
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > NAME_MAX || /\p{Cc}/u.test(trimmed)) {
+      throw badInput(`a token's name must be 1-${NAME_MAX} printable characters`);
+    }
+    if (!isRole(role)) throw badInput(`role must be one of ${ROLES.join(", ")}, received "${role}"`);
+    const token = makeRawToken();
+    const repo = this.db.getRepository(ApiToken);
+    if (await repo.exists({ where: { name: trimmed, revoked: IsNull() } })) {
+      throw badInput(`a token named "${trimmed}" exists: revoke it first or choose another name`);
+    }
+    const row = await repo.save(repo.create({ name: trimmed, role, tokenHash: hashToken(token), revoked: null }));
+    delete row.tokenHash;
+    return { token, row };
+  }
+
+  list(includeRevoked = false): Promise<ApiToken[]> {
+    return this.db.getRepository(ApiToken).find({ where: includeRevoked ? {} : { revoked: IsNull() }, order: { id: "ASC" } });
+  }
+
+  async countActive(): Promise<number> {
+    return this.db.getRepository(ApiToken).count({ where: { revoked: IsNull() } });
+  }
+
+  /** Revokes the active token of that id or name; the row stays for the audit trail. */
+  async revoke(idOrName: number | string): Promise<ApiToken> {
+    const repo = this.db.getRepository(ApiToken);
+    const where = typeof idOrName === "number" ? { id: idOrName, revoked: IsNull() } : { name: idOrName, revoked: IsNull() };
+    const row = await repo.findOne({ where });
+    if (!row) throw notFoundMessage(`no active token ${typeof idOrName === "number" ? idOrName : `named "${idOrName}"`}`);
+    row.revoked = new Date();
+    await repo.update(row.id, { revoked: row.revoked });
+    return row;
+  }
+
+  /** The principal a raw token stands for, or undefined when it is unknown or revoked. */
+  async verify(token: string): Promise<Principal | undefined> {
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
+    const [row] = (await this.db.query(`SELECT id, name, role FROM api_token WHERE token_hash = $1 AND revoked IS NULL`, [
+      hashToken(token),
+    ])) as { id: number; name: string; role: Role }[];
+    return row ? { tokenId: row.id, name: row.name, role: row.role } : undefined;
+  }
+}
