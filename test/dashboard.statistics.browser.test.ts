@@ -63,7 +63,8 @@ describe("statistics pages in headless Chromium", () => {
 
   test("the summary page draws the forest plot and shows the means, variance split, agreement and worst criteria", async () => {
     const origin = new URL(t.app.server.url).origin;
-    await page.goto(`${origin}/#/experiments/${seeded.experimentId}`);
+    // The login URL sets the session cookie, then lands on the experiment.
+    await page.goto(`${origin}/login?token=${t.adminToken}&next=${encodeURIComponent(`/#/experiments/${seeded.experimentId}`)}`);
     await page.click("text=Summary: means, CIs, agreement");
     await page.waitForSelector("svg.forest-plot");
     // one CI rule and one dot per combination
