@@ -44,6 +44,8 @@ describe("dashboard: review, failures, live results, restarts", () => {
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
+    // The login URL the server prints sets the session cookie for every page after it.
+    await page.goto(`${origin}/login?token=${server.token}`);
     fs.mkdirSync(OUTPUT, { recursive: true });
   });
   afterAll(async () => {
