@@ -34,6 +34,10 @@ export interface LlmConfig {
   /** First backoff in ms; doubles on each retry, with full jitter, capped by backoffMaxMs. */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** Adapt each key's concurrency and pacing to the vendor's rate-limit headers and 429s (src/llm/limits). */
+  adaptiveLimits: boolean;
+  /** The most requests in flight per key that adaptation may reach (a run's `workers` bounds it too). */
+  maxConcurrencyPerKey: number;
   /** Refusals (401/403) of one key in a row, with no success between, after which runs using it stop as failed. */
   keyRefusalsToStop: number;
   /** Tries for an answer that is not valid JSON or breaks the schema (the error is fed back). */
@@ -359,6 +363,8 @@ export function loadConfig(env: Env = process.env): Config {
       backoffMaxMs: readInt(env, "LLM_BACKOFF_MAX_MS", 30_000),
       structuredOutputTries: readInt(env, "LLM_STRUCTURED_OUTPUT_TRIES", 3, 1),
       keyRefusalsToStop: readInt(env, "LLM_KEY_REFUSALS_TO_STOP", 3, 1),
+      adaptiveLimits: readBoolean(env, "LLM_ADAPTIVE_LIMITS", true),
+      maxConcurrencyPerKey: readInt(env, "LLM_MAX_CONCURRENCY_PER_KEY", 256, 1),
       vendorConcurrency: {
         openai: readInt(env, "OPENAI_MAX_CONCURRENCY", Infinity, 1),
         anthropic: readInt(env, "ANTHROPIC_MAX_CONCURRENCY", Infinity, 1),

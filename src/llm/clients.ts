@@ -14,6 +14,7 @@ import PQueue from "p-queue";
 import type { LlmConfig } from "../config";
 import type { ModelSpec, Vendor } from "./types";
 import { KeyHealth } from "./key-health";
+import { AdaptiveLimiter, type LimiterState } from "./limits/adaptive-limiter";
 import { nodeHttpFetch } from "./vendors/http-fetch";
 
 const OFFICIAL_BASE_URLS: Record<Vendor, string> = {
@@ -29,6 +30,10 @@ export interface LlmClients {
   readonly limiters: Record<Vendor, PQueue | null>;
   /** Consecutive refusals per key, shared by every call (./key-health.ts). */
   readonly keyHealth: KeyHealth;
+  /** The adaptive limiter of a key (./limits/adaptive-limiter.ts); null when LLM_ADAPTIVE_LIMITS is off. */
+  adaptive(vendor: Vendor, apiKey: string, baseUrl: string): AdaptiveLimiter | null;
+  /** Every key's current limit and why it last changed (keys shown by vendor and base URL only). */
+  limitStates(): ({ vendor: Vendor; baseUrl: string } & LimiterState)[];
   openai(apiKey: string, baseUrl: string): OpenAI;
   anthropic(apiKey: string, baseUrl: string): Anthropic;
 }
@@ -47,11 +52,29 @@ export function makeLlmClients(config: LlmConfig, options: { log?: (msg: string)
   const openaiClients = new Map<string, OpenAI>();
   const anthropicClients = new Map<string, Anthropic>();
   const common = { maxRetries: 0, timeout: config.requestTimeoutMs, fetch: nodeHttpFetch };
+  const adaptive = new Map<string, { vendor: Vendor; baseUrl: string; limiter: AdaptiveLimiter }>();
+  const log = options.log ?? (() => {});
   return {
     config,
-    log: options.log ?? (() => {}),
+    log,
     limiters: { openai: makeLimiter(config, "openai"), anthropic: makeLimiter(config, "anthropic") },
     keyHealth: new KeyHealth(config.keyRefusalsToStop),
+    adaptive(vendor, apiKey, baseUrl) {
+      if (!config.adaptiveLimits) return null;
+      const id = `${vendor}\u0000${apiKey}\u0000${baseUrl}`;
+      let entry = adaptive.get(id);
+      if (!entry) {
+        const limiter = new AdaptiveLimiter(config.maxConcurrencyPerKey, (s) =>
+          log(`${vendor} at ${baseUrl}: limit ${s.reason}`),
+        );
+        entry = { vendor, baseUrl, limiter };
+        adaptive.set(id, entry);
+      }
+      return entry.limiter;
+    },
+    limitStates() {
+      return [...adaptive.values()].map((e) => ({ vendor: e.vendor, baseUrl: e.baseUrl, ...e.limiter.state() }));
+    },
     openai(apiKey, baseUrl) {
       const key = `${apiKey}\u0000${baseUrl}`;
       let client = openaiClients.get(key);

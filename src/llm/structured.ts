@@ -14,7 +14,8 @@ import type { LlmClients } from "./clients";
 import { resolveBaseUrl, resolveModelName } from "./clients";
 import { costUsd, emptyUsage } from "./cost";
 import type { AttemptFailure } from "./errors";
-import { LlmError, classifySdkError, scrubSecrets } from "./errors";
+import { LlmError, classifySdkError, parseRetryAfter, scrubSecrets } from "./errors";
+import { headerGetter, readRateHeaders } from "./limits/headers";
 import { modelFamily } from "./models/families";
 import { validateSchema } from "./schema";
 import type { JsonSchema, ModelSpec, Usage } from "./types";
@@ -95,7 +96,27 @@ export async function callStructured<T>(
     usage.requests++;
     return sendOnce();
   };
-  const attempt: () => Promise<RawAnswer> = limiter ? () => limiter.add(counted, { signal }) as Promise<RawAnswer> : counted;
+  const queued: () => Promise<RawAnswer> = limiter ? () => limiter.add(counted, { signal }) as Promise<RawAnswer> : counted;
+  // The key's adaptive limiter paces every request by its estimated tokens (prompt chars / 4 plus
+  // the messages so far) and learns from each answer's headers and each 429.
+  const adaptive = clients.adaptive(spec.vendor, spec.apiKey, baseUrl);
+  const attempt: () => Promise<RawAnswer> = !adaptive
+    ? queued
+    : async () => {
+        const estimated = Math.ceil((request.system.length + messages.reduce((n, m) => n + m.content.length, 0)) / 4);
+        await adaptive.acquire(estimated, signal);
+        try {
+          const answer = await queued();
+          adaptive.succeeded(readRateHeaders(headerGetter(answer.headers)));
+          return answer;
+        } catch (err) {
+          const e = err as { status?: unknown; headers?: unknown };
+          if (e.status === 429 && classifySdkError(err, spec.vendor, signal).kind === "transport") {
+            adaptive.rateLimited(parseRetryAfter(e.headers as never), readRateHeaders(headerGetter(e.headers)));
+          } else adaptive.released();
+          throw err;
+        }
+      };
 
   let lastError = "";
   let authRetries = 0;

@@ -19,6 +19,7 @@
  *   POST   /__admin/latency     { "ms": 50 }                → { ok }
  *   POST   /__admin/models      { "models": [...] | null }  → { ok }   (null: every model exists)
  *   POST   /__admin/keys        { "refused": [...], "quotaExhausted": [...] } → { ok }
+ *   POST   /__admin/rate-limits { "requests": 100, "tokens": 200000, "windowMs": 1000 } | null → { ok }
  *   POST   /__admin/reset       faults, scripts, log, counters, latency, models, keys back to the start → { ok }
  *
  * Like the real vendors it also answers `GET /v1/models` and `GET /v1/models/{id}` (OpenAI's shape
@@ -30,6 +31,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fakeValue, makeRng, malformedJson, schemaViolation, seedFor, wordsOf } from "./answer";
 import { keyOf, modelsAnswer, type FakeModelInfo } from "./models";
+import { FakeRateLimiter, type FakeRateLimits } from "./rate-limits";
 import { refusalOf } from "./refusals";
 
 export type FakeVendor = "openai" | "anthropic";
@@ -109,6 +111,8 @@ export interface FakeLlmServerOptions {
   models?: (string | FakeModelInfo)[] | null;
   /** Models that refuse a temperature, beyond the real vendors' own (./refusals.ts). */
   refuseTemperature?: string[];
+  /** Requests and tokens per window per key, with the vendors' headers and 429s (./rate-limits.ts). Default: none. */
+  rateLimits?: FakeRateLimits | null;
 }
 
 export interface FakeKeyRules {
@@ -131,6 +135,8 @@ export interface FakeLlmServer {
   /** null: every model exists (the default). */
   setModels(models: (string | FakeModelInfo)[] | null): void;
   setKeys(rules: FakeKeyRules): void;
+  /** null: no rate limits. Buckets start full. */
+  setRateLimits(limits: FakeRateLimits | null): void;
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   addScriptedAnswer(answer: ScriptedAnswer): void;
@@ -227,6 +233,7 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
   let refusedKeys = new Set<string>();
   let quotaKeys = new Set<string>();
   const noTemperature = new Set(options.refuseTemperature ?? []);
+  let rateLimiter = options.rateLimits ? new FakeRateLimiter(options.rateLimits) : null;
   const requests: FakeRequestLog[] = [];
   let total = 0;
   let nextId = 1;
@@ -539,7 +546,12 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
     const unknownModel = !keyRule && !refusal && models !== null && !models.some((m) => m.id === model);
     const tagHeader = req.headers["x-fake-tag"];
     const incoming: Incoming = { vendor, path, model, tag: typeof tagHeader === "string" ? tagHeader : null, bodyText };
-    const refused = keyRule !== null || refusal !== null || unknownModel;
+    let refused = keyRule !== null || refusal !== null || unknownModel;
+    const admission = !refused && rateLimiter ? rateLimiter.admit(vendor, key, tokens(bodyText.length)) : null;
+    if (admission) {
+      for (const [name, value] of Object.entries(admission.headers)) res.setHeader(name, value);
+      refused = !admission.ok;
+    }
     const fault = !refused && faults.length ? pickFault(incoming) : null;
     const script = !refused && !fault && scripts.length ? pickScript(incoming) : null;
     const entry: FakeRequestLog = {
@@ -562,6 +574,19 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
     if (inFlight[vendor] > maxInFlight[vendor]) maxInFlight[vendor] = inFlight[vendor];
     res.once("close", () => inFlight[vendor]--);
 
+    if (admission && !admission.ok) {
+      // The vendors answer a rate limit at once, without the model's latency.
+      entry.status = 429;
+      sendVendorError(
+        res,
+        vendor,
+        429,
+        vendor === "openai" ? "requests" : "rate_limit_error",
+        "rate_limit_exceeded",
+        "Rate limit reached for requests (fake)",
+      );
+      return;
+    }
     const answer = () => {
       if (res.destroyed || res.writableEnded) return;
       if (keyRule) {
@@ -676,6 +701,10 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
         sendJson(res, 200, { ok: true });
         return;
       }
+      case "POST /__admin/rate-limits":
+        server.setRateLimits((payload as FakeRateLimits | null | undefined) ?? null);
+        sendJson(res, 200, { ok: true });
+        return;
       case "POST /__admin/keys":
         server.setKeys((payload ?? {}) as FakeKeyRules);
         sendJson(res, 200, { ok: true });
@@ -738,6 +767,9 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
     setModels(list) {
       models = normaliseModels(list);
     },
+    setRateLimits(limits) {
+      rateLimiter = limits ? new FakeRateLimiter(limits) : null;
+    },
     setKeys(rules) {
       refusedKeys = new Set(rules.refused ?? []);
       quotaKeys = new Set(rules.quotaExhausted ?? []);
@@ -760,6 +792,7 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       models = normaliseModels(options.models ?? null);
       refusedKeys = new Set();
       quotaKeys = new Set();
+      rateLimiter = options.rateLimits ? new FakeRateLimiter(options.rateLimits) : null;
       maxInFlight.openai = inFlight.openai;
       maxInFlight.anthropic = inFlight.anthropic;
     },

@@ -64,8 +64,8 @@ export async function sendAnthropic(client: Anthropic, req: VendorRequest, signa
     // before 4.7 (the family decides), and a reproducible chat grader needs it.
     if (req.temperature !== undefined) (body as { temperature?: number }).temperature = req.temperature;
   }
-  const message = await withCallSignal(signal, (callSignal) =>
-    warningOnce(() => client.messages.create(body, { signal: callSignal })),
+  const { data: message, response } = await withCallSignal(signal, (callSignal) =>
+    warningOnce(() => client.messages.create(body, { signal: callSignal })).withResponse(),
   );
   let value: unknown;
   let text = "";
@@ -80,5 +80,6 @@ export async function sendAnthropic(client: Anthropic, req: VendorRequest, signa
     inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
     outputTokens: usage?.output_tokens ?? 0,
     stopReason: message.stop_reason,
+    headers: response.headers,
   };
 }

@@ -21,7 +21,9 @@ export async function sendOpenAi(client: OpenAI, req: VendorRequest, signal: Abo
   };
   if (req.reasoning?.kind === "openai_effort") body.reasoning_effort = OPENAI_REASONING_EFFORT;
   if (req.temperature !== undefined) body.temperature = req.temperature;
-  const completion = await withCallSignal(signal, (callSignal) => client.chat.completions.create(body, { signal: callSignal }));
+  const { data: completion, response } = await withCallSignal(signal, (callSignal) =>
+    client.chat.completions.create(body, { signal: callSignal }).withResponse(),
+  );
   const choice = completion.choices?.[0];
   const message = choice?.message;
   const text = message?.content ?? (message?.refusal ? `(refused) ${message.refusal}` : "");
@@ -30,5 +32,6 @@ export async function sendOpenAi(client: OpenAI, req: VendorRequest, signal: Abo
     inputTokens: completion.usage?.prompt_tokens ?? 0,
     outputTokens: completion.usage?.completion_tokens ?? 0,
     stopReason: choice?.finish_reason ?? null,
+    headers: response.headers,
   };
 }

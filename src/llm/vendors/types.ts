@@ -31,4 +31,6 @@ export interface RawAnswer {
   outputTokens: number;
   /** e.g. "length" when the answer was cut by max tokens; fed back on repair. */
   stopReason?: string | null;
+  /** The answer's HTTP headers (rate-limit headers are read from them). */
+  headers?: Headers;
 }
