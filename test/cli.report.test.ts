@@ -1,8 +1,6 @@
 /** `note-eval experiment report` and `note-eval compare` in-process against a running server. */
-import { PassThrough, Readable } from "node:stream";
-import { main } from "../src/cli/main";
+import { runCliInProcess } from "./support/cli";
 import { parseArm } from "../src/cli/report";
-import type { CliIo } from "../src/cli/io";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { dataOf, startTestApp, type TestApp } from "./support/app";
 import { RUBRIC } from "./support/fixtures";
@@ -13,23 +11,8 @@ describe("note-eval experiment report and compare", () => {
   let t: TestApp;
   let seeded: SeededExperiment;
 
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (d) => (out += String(d)));
-    stderr.on("data", (d) => (err += String(d)));
-    const io: CliIo = {
-      stdin: Readable.from([]),
-      stdout,
-      stderr,
-      cwd: process.cwd(),
-      env: { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken },
-      onInterrupt: () => () => undefined,
-    };
-    const code = await main(argv, io);
-    return { code, stdout: out, stderr: err };
+  function cli(argv: string[]) {
+    return runCliInProcess(argv, { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken });
   }
 
   beforeAll(async () => {

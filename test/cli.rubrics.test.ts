@@ -5,9 +5,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough, Readable } from "node:stream";
-import { main } from "../src/cli/main";
-import type { CliIo } from "../src/cli/io";
+import { runCliInProcess } from "./support/cli";
 import { dataOf, startTestApp, type TestApp } from "./support/app";
 import { REVIEWERS, RUBRIC, TRANSCRIPT } from "./support/fixtures";
 
@@ -17,26 +15,8 @@ describe("note-eval rubrics", () => {
   let t: TestApp;
   let dir: string;
 
-  async function cli(
-    argv: string[],
-    env: Record<string, string> = {},
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (d) => (out += String(d)));
-    stderr.on("data", (d) => (err += String(d)));
-    const io: CliIo = {
-      stdin: Readable.from([]),
-      stdout,
-      stderr,
-      cwd: dir,
-      env: { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken, ...env },
-      onInterrupt: () => () => undefined,
-    };
-    const code = await main(argv, io);
-    return { code, stdout: out, stderr: err };
+  function cli(argv: string[], env: Record<string, string> = {}) {
+    return runCliInProcess(argv, { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken, ...env }, dir);
   }
 
   beforeAll(async () => {

@@ -2,9 +2,7 @@
  * `note-eval tokens …` on the server's machine: straight to the server's database (here a test
  * database through DATABASE_URL), while the server runs; the tokens work at once over the API.
  */
-import { PassThrough, Readable } from "node:stream";
-import { main } from "../src/cli/main";
-import type { CliIo } from "../src/cli/io";
+import { runCliInProcess } from "./support/cli";
 import { TOKENS_COMMAND_ACTOR } from "../src/cli/tokens";
 import { dataOf, errorCodeOf, startTestApp, type TestApp } from "./support/app";
 
@@ -15,23 +13,8 @@ describe("note-eval tokens", () => {
   });
   afterAll(() => t.stop());
 
-  async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (d) => (out += String(d)));
-    stderr.on("data", (d) => (err += String(d)));
-    const io: CliIo = {
-      stdin: Readable.from([]),
-      stdout,
-      stderr,
-      cwd: process.cwd(),
-      env: { DATABASE_URL: t.config.databaseUrl, PORT: String(t.app.server.port), LOG_LEVEL: "silent" },
-      onInterrupt: () => () => undefined,
-    };
-    const code = await main(argv, io);
-    return { code, stdout: out, stderr: err };
+  function cli(argv: string[]) {
+    return runCliInProcess(argv, { DATABASE_URL: t.config.databaseUrl, PORT: String(t.app.server.port), LOG_LEVEL: "silent" });
   }
 
   test("create prints a token once that works at once with its role; list shows it; revoke ends it", async () => {
