@@ -13,7 +13,7 @@ import { startApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { runInitdb } from "../src/db/cluster-init";
 import { findFreePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/db/embedded-postgres";
-import { pidExists } from "../src/db/process-identity";
+import { pidExists } from "../src/os-process";
 import { makeLogger } from "../src/logger";
 
 jest.setTimeout(60_000);

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { noteEvalDir } from "./cluster-users";
-import { pidExists } from "./process-identity";
+import { pidExists } from "../os-process";
 
 export interface RunningPostmaster {
   pid: number;

@@ -5,6 +5,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { pidExists } from "../os-process";
 import { promisify } from "node:util";
 
 const exec = promisify(execFile);
@@ -130,7 +131,7 @@ export class WorktreeCache {
     }
     for (const name of names) {
       const pid = Number(name.split("-")[0]);
-      if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+      if (!Number.isInteger(pid) || pid === process.pid || pidExists(pid)) continue;
       rmSync(path.join(this.dir, name), { recursive: true, force: true });
     }
     for (const repository of repositories) await git(repository, ["worktree", "prune"]).catch(() => undefined);
@@ -139,15 +140,6 @@ export class WorktreeCache {
   /** How many worktrees this process has checked out (tests). */
   get size(): number {
     return this.entries.size;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
