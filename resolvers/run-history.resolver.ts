@@ -1,7 +1,7 @@
 import { Authorized, Arg, Ctx, Field, Int, ObjectType, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { ExperimentRun } from "../entities/experiment-run";
 import type { Context } from "../src/context";
-import { pastEvents, runFailures, type PastEvent } from "../src/services/run-history";
+import { pastEvents, type PastEvent } from "../src/services/run-history";
 import { ExperimentEventType } from "./types/run.types";
 
 @ObjectType({ description: "A state change read back from the rows: reviewable after the run has ended" })
@@ -42,12 +42,12 @@ export class RunHistoryResolver {
   }
 
   @FieldResolver(() => Int, { description: "Notes this run left failed (after all their attempts)" })
-  async failedNotes(@Root() run: ExperimentRun, @Ctx() { db }: Context): Promise<number> {
-    return (await runFailures(db, [run.id])).get(run.id)!.notes;
+  async failedNotes(@Root() run: ExperimentRun, @Ctx() { loaders }: Context): Promise<number> {
+    return (await loaders.runFailures(run.id)).notes;
   }
 
   @FieldResolver(() => Int, { description: "Grades this run left failed (after all their attempts)" })
-  async failedGrades(@Root() run: ExperimentRun, @Ctx() { db }: Context): Promise<number> {
-    return (await runFailures(db, [run.id])).get(run.id)!.grades;
+  async failedGrades(@Root() run: ExperimentRun, @Ctx() { loaders }: Context): Promise<number> {
+    return (await loaders.runFailures(run.id)).grades;
   }
 }

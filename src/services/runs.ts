@@ -18,6 +18,7 @@ import type { ExperimentService } from "./experiments";
 import type { ModelService } from "./models";
 import { makeBatchLoader, type BatchLoad } from "./batch-loader";
 import { buildRunPlan, MAX_RUBRICS_PER_NOTE } from "./run-plan";
+import { runFailures, type RunFailures } from "./run-history";
 import type { GeneratorRegistry } from "../generators";
 import type { RunPlan } from "../runner/plan";
 
@@ -33,6 +34,8 @@ export interface RunLoaders {
   score: BatchLoad<number, Score | null>;
   rubric: BatchLoad<number, Rubric | null>;
   generatedNote: BatchLoad<number, GeneratedNote | null>;
+  /** Failed notes and grades of a run: a list of runs costs one query. */
+  runFailures: BatchLoad<number, RunFailures>;
 }
 
 export interface ResultPage {
@@ -205,6 +208,7 @@ export class RunService {
   /** Loaders for one GraphQL operation: the grades of results, and scores, each batched per tick. */
   makeLoaders(): RunLoaders {
     return {
+      runFailures: makeBatchLoader((runIds: number[]) => runFailures(this.db, runIds), { notes: 0, grades: 0 }),
       gradesOf: makeBatchLoader(async (resultIds: number[]) => {
         const grades = await this.db
           .getRepository(ExperimentResultScore)
