@@ -101,9 +101,18 @@ export class GeneratedNote extends BaseRow {
   @Column({ name: "output_tokens", type: "int", default: 0 })
   outputTokens!: number;
 
-  @Field(() => Float)
-  @Column({ name: "cost_usd", type: "numeric", precision: 14, scale: 6, default: 0, transformer: numericToNumber })
-  costUsd!: number;
+  /** Null once tokens were spent on a model without a price: the cost is unknown, never 0. */
+  @Field(() => Float, { nullable: true, description: "USD; null when tokens were spent on a model without a price" })
+  @Column({
+    name: "cost_usd",
+    type: "numeric",
+    precision: 14,
+    scale: 6,
+    nullable: true,
+    default: 0,
+    transformer: numericToNumber,
+  })
+  costUsd!: number | null;
 
   @Field(() => Int)
   @Column({ name: "duration_ms", type: "int", default: 0 })

@@ -6,6 +6,7 @@ import { GeneratorProvenance1795794078475 } from "./1795794078475-generator-prov
 import { JobOwnership1795794095449 } from "./1795794095449-job-ownership";
 import { RunPaused1795796961175 } from "./1795796961175-run-paused";
 import { TokensAndAudit1795800109593 } from "./1795800109593-tokens-and-audit";
+import { UnpricedCost1795804216798 } from "./1795804216798-unpriced-cost";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   JobOwnership1795794095449,
   RunPaused1795796961175,
   TokensAndAudit1795800109593,
+  UnpricedCost1795804216798,
 ];

@@ -56,6 +56,7 @@ const snapshot = (succeeded: number): ProgressSnapshot => ({
   inputTokens: 0,
   outputTokens: 0,
   costUsd: 0,
+  unpriced: 0,
   elapsedMs: 1000,
   etaMs: null,
 });

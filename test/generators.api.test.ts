@@ -96,7 +96,7 @@ describe("command generators through the API", () => {
         model: "echo-model-1",
         inputTokens: 11,
         outputTokens: 7,
-        costUsd: 0,
+        costUsd: null, // echo-model-1 has no price
         durationMs: expect.any(Number),
       });
       const { experimentResult } = dataOf(

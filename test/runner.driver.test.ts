@@ -31,6 +31,7 @@ function emptyProgress(): Progress {
     inputTokens: 0,
     outputTokens: 0,
     costUsd: 0,
+    unpriced: 0,
     elapsedMs: 0,
     etaMs: null,
     done: false,

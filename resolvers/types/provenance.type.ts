@@ -29,8 +29,8 @@ export class NoteProvenance {
   @Field(() => Int)
   outputTokens!: number;
 
-  @Field(() => Float)
-  costUsd!: number;
+  @Field(() => Float, { nullable: true, description: "USD; null when the model has no price (unpriced)" })
+  costUsd!: number | null;
 
   @Field(() => Int, { description: "From the job's first attempt in its run to the stored note" })
   durationMs!: number;

@@ -33,8 +33,13 @@ export class ExperimentProgress {
   inputTokens!: number;
   @Field(() => Float)
   outputTokens!: number;
-  @Field(() => Float)
-  costUsd!: number;
+  @Field(() => Float, {
+    nullable: true,
+    description: "What the jobs cost, USD; null when some spent tokens on a model without a price (see unpriced)",
+  })
+  costUsd!: number | null;
+  @Field(() => Int, { description: "Jobs whose cost is unknown: they spent tokens on a model without a price" })
+  unpriced!: number;
   @Field(() => Float)
   elapsedMs!: number;
   @Field(() => Float, { nullable: true, description: "Estimated ms to the end at this run's pace; null until known" })

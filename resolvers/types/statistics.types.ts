@@ -151,10 +151,14 @@ export class ArmSummary {
   notes!: JobTally;
   @Field(() => JobTally)
   grades!: JobTally;
-  @Field(() => Float, { nullable: true, description: "Mean over succeeded notes" })
+  @Field(() => Float, { nullable: true, description: "Mean over succeeded notes; null when one of them is unpriced" })
   costPerNote!: number | null;
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, description: "Mean over succeeded grades; null when one of them is unpriced" })
   costPerGrade!: number | null;
+  @Field(() => Int, { description: "Succeeded notes whose cost is unknown: their model has no price" })
+  unpricedNotes!: number;
+  @Field(() => Int, { description: "Succeeded grades whose cost is unknown: their model has no price" })
+  unpricedGrades!: number;
   @Field(() => Float, { nullable: true, description: "Input + output tokens, mean over succeeded notes" })
   tokensPerNote!: number | null;
   @Field(() => Float, { nullable: true })

@@ -30,7 +30,8 @@ export interface ExportRow {
   overlap: number;
   noteReplication: number;
   noteFailed: boolean;
-  noteCostUsd: number;
+  /** Null (an empty cell) when the note's model has no price. */
+  noteCostUsd: number | null;
   /** The note's provenance beyond the generator's name and version ("" / null while it has no note). */
   generatorKind: string;
   generatorCommit: string | null;
@@ -41,7 +42,8 @@ export interface ExportRow {
   noteDurationMs: number | null;
   gradeId: number;
   gradeReplication: number;
-  gradeCostUsd: number;
+  /** Null (an empty cell) when the grader has no price. */
+  gradeCostUsd: number | null;
   gradeInputTokens: number;
   gradeOutputTokens: number;
   rubricId: number;

@@ -3,6 +3,7 @@
  * otherwise (logs, CI, pipes). Fed with ExperimentProgress snapshots from the subscription.
  */
 import type { Writable } from "node:stream";
+import { formatCost } from "./cost";
 
 export interface JobCounts {
   expected: number;
@@ -20,14 +21,16 @@ export interface ProgressSnapshot {
   grades: JobCounts;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** Null when some jobs spent tokens on a model without a price (`unpriced` of them). */
+  costUsd: number | null;
+  unpriced: number;
   elapsedMs: number;
   etaMs: number | null;
 }
 
 /** The fields of ExperimentProgress that the view needs, for queries and subscriptions. */
 export const PROGRESS_FIELDS =
-  "runId runStatus done inputTokens outputTokens costUsd elapsedMs etaMs " +
+  "runId runStatus done inputTokens outputTokens costUsd unpriced elapsedMs etaMs " +
   "notes { expected succeeded failed running pending } grades { expected succeeded failed running pending }";
 
 export function formatDuration(ms: number | null | undefined): string {
@@ -70,7 +73,7 @@ export function renderProgress(p: ProgressSnapshot, columns = 80): string[] {
   return [
     countsLine("notes", p.notes, width),
     countsLine("grades", p.grades, width),
-    `cost $${p.costUsd.toFixed(4)}  tokens ${formatTokens(p.inputTokens)} in / ${formatTokens(p.outputTokens)} out  ` +
+    `cost ${formatCost(p.costUsd, p.unpriced)}  tokens ${formatTokens(p.inputTokens)} in / ${formatTokens(p.outputTokens)} out  ` +
       `elapsed ${formatDuration(p.elapsedMs)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}${status}`,
   ];
 }
@@ -140,7 +143,7 @@ export class ProgressView {
     const g = p.grades;
     this.options.out.write(
       `notes ${n.succeeded}/${n.expected} (${n.failed} failed)  grades ${g.succeeded}/${g.expected} (${g.failed} failed)  ` +
-        `cost $${p.costUsd.toFixed(4)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}` +
+        `cost ${formatCost(p.costUsd, p.unpriced)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}` +
         `${p.runStatus && p.runStatus !== "running" ? `  [${p.runStatus}]` : ""}\n`,
     );
   }

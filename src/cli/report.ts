@@ -14,7 +14,7 @@ const FORMATS: ReportFormat[] = ["table", "json", "csv", "md"];
 const SUMMARY_QUERY = `query($e: Int!) { experimentSummary(experimentId: $e) { experimentId experimentName generator version
   arms { combinationId overlap cases casesPlanned combination { label }
     notes { planned succeeded failed pending } grades { planned succeeded failed pending }
-    costPerNote costPerGrade tokensPerNote tokensPerGrade
+    costPerNote costPerGrade unpricedNotes unpricedGrades tokensPerNote tokensPerGrade
     score { n mean sd lo hi } normalised { n mean lo hi }
     varianceSplit { components { level variance share } implication advice }
     agreement { betweenAuthors { alpha units } acrossReplications { alpha units } }
@@ -183,8 +183,8 @@ export async function experimentReport({
           `${a.grades.succeeded}/${a.grades.failed}/${a.grades.pending}`,
           ci(a.score),
           ci(a.normalised),
-          fixed(a.costPerNote, 4),
-          fixed(a.costPerGrade, 4),
+          a.unpricedNotes > 0 ? "unpriced" : fixed(a.costPerNote, 4),
+          a.unpricedGrades > 0 ? "unpriced" : fixed(a.costPerGrade, 4),
         ]),
       ],
     },

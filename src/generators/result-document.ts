@@ -27,8 +27,8 @@ function count(value: unknown, field: string): number {
 export interface ResultDefaults {
   /** The model the job asked for: the model used when the generator does not say. */
   model: string;
-  /** The cost of the tokens at the configured prices, when the generator reports no cost. */
-  priceOf: (model: string, inputTokens: number, outputTokens: number) => number;
+  /** The cost of the tokens at the configured prices, when the generator reports no cost (null: unpriced). */
+  priceOf: (model: string, inputTokens: number, outputTokens: number) => number | null;
 }
 
 export function parseResultDocument(text: string, defaults: ResultDefaults): Generation {

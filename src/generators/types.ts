@@ -51,7 +51,8 @@ export interface Generation {
   model: string;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** Null when the model used has no price (and the generator reported no cost). */
+  costUsd: number | null;
   /** Transcript cycles walked (0 when the generator does not say). */
   cycles: number;
   /** The builtin pipeline's prompt version; "" for other kinds. */

@@ -31,7 +31,8 @@ export interface ModelSpec {
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** Null when the model has no price (LLM_PRICES_JSON): unknown, never 0. */
+  costUsd: number | null;
   latencyMs: number;
   /** HTTP requests made, including transport retries and repair tries. */
   requests: number;

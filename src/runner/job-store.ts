@@ -14,7 +14,8 @@ import type { JobKind, JobOfKind } from "./types";
 export interface Spend {
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** Null when the model has no price: unknown, and the job's cost becomes unknown too. */
+  costUsd: number | null;
 }
 
 /** The existing tool's intermediate artifacts of a note, when its generator reports them ({} otherwise). */

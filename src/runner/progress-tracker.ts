@@ -26,10 +26,16 @@ export class ProgressTracker {
     counts.pending += n;
   }
 
-  spent(inputTokens: number, outputTokens: number, costUsd: number): void {
+  /**
+   * An attempt's spend. An unknown cost makes the total unknown; `unpriced` counts attempts here
+   * (the database's count, read on the next snapshot, counts jobs).
+   */
+  spent(inputTokens: number, outputTokens: number, costUsd: number | null): void {
     this.progress.inputTokens += inputTokens;
     this.progress.outputTokens += outputTokens;
-    this.progress.costUsd = Math.round((this.progress.costUsd + costUsd) * 1e6) / 1e6;
+    if (costUsd === null) this.progress.unpriced += 1;
+    const total = this.progress.costUsd;
+    this.progress.costUsd = total === null || costUsd === null ? null : Math.round((total + costUsd) * 1e6) / 1e6;
   }
 
   succeeded(kind: JobKind): void {

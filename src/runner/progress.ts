@@ -13,7 +13,8 @@ interface StatusRow {
   n: number;
   input_tokens: string;
   output_tokens: string;
-  cost_usd: string;
+  cost_usd: string | null;
+  unpriced: number;
   planned_grades?: string;
 }
 
@@ -23,6 +24,10 @@ export interface RunTiming {
   startedAt: Date | null;
   finishedAt: Date | null;
 }
+
+/** A sum with an unknown term (a job on a model without a price: cost_usd NULL) is unknown. */
+const COST_SUM = `CASE WHEN bool_or(cost_usd IS NULL) THEN NULL ELSE sum(cost_usd) END AS cost_usd,
+  count(*) FILTER (WHERE cost_usd IS NULL)::int AS unpriced`;
 
 const emptyCounts = (): JobCounts => ({ expected: 0, succeeded: 0, failed: 0, running: 0, pending: 0 });
 
@@ -49,13 +54,13 @@ export async function queryProgress(db: Db, experimentId: number): Promise<Progr
   const [noteRows, gradeRows, run] = await Promise.all([
     db.query(
       `SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-              sum(cost_usd) AS cost_usd, sum(planned_grades) AS planned_grades
+              ${COST_SUM}, sum(planned_grades) AS planned_grades
        FROM experiment_result WHERE experiment_id = $1 GROUP BY status`,
       [experimentId],
     ) as Promise<StatusRow[]>,
     db.query(
       `SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-              sum(cost_usd) AS cost_usd
+              ${COST_SUM}
        FROM experiment_result_score WHERE experiment_id = $1 GROUP BY status`,
       [experimentId],
     ) as Promise<StatusRow[]>,
@@ -82,7 +87,12 @@ function buildProgress(
   const grades = emptyCounts();
   let inputTokens = 0;
   let outputTokens = 0;
-  let costUsd = 0;
+  let costUsd: number | null = 0;
+  let unpriced = 0;
+  const addCost = (row: StatusRow) => {
+    unpriced += row.unpriced;
+    costUsd = costUsd === null || row.cost_usd === null ? null : costUsd + Number(row.cost_usd);
+  };
   let gradesOfLiveNotes = 0; // grades that notes not failed will have planned
   let gradesOfDoneNotes = 0; // of those, what succeeded notes already planned as rows
   for (const row of noteRows) {
@@ -93,7 +103,7 @@ function buildProgress(
     if (row.status === "succeeded") gradesOfDoneNotes += Number(row.planned_grades ?? 0);
     inputTokens += Number(row.input_tokens ?? 0);
     outputTokens += Number(row.output_tokens ?? 0);
-    costUsd += Number(row.cost_usd ?? 0);
+    addCost(row);
   }
   let gradeRowsTotal = 0;
   for (const row of gradeRows) {
@@ -102,7 +112,7 @@ function buildProgress(
     else grades[row.status] += row.n;
     inputTokens += Number(row.input_tokens ?? 0);
     outputTokens += Number(row.output_tokens ?? 0);
-    costUsd += Number(row.cost_usd ?? 0);
+    addCost(row);
   }
   // Grade rows exist once their note succeeded; before that, a note's planned_grades stand in for them.
   const notYetPlanned = Math.max(0, gradesOfLiveNotes - gradesOfDoneNotes);
@@ -119,7 +129,8 @@ function buildProgress(
     grades,
     inputTokens,
     outputTokens,
-    costUsd: Math.round(costUsd * 1e6) / 1e6,
+    costUsd: costUsd === null ? null : Math.round(costUsd * 1e6) / 1e6,
+    unpriced,
     elapsedMs: Math.max(0, elapsedMs),
     etaMs: run?.status === "running" ? estimateEtaMs(remaining, finishedThisRun, elapsedMs) : remaining === 0 ? 0 : null,
     done: notes.expected > 0 && remaining === 0,

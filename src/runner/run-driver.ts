@@ -465,7 +465,11 @@ export class RunDriver {
   ): Promise<boolean> {
     const { kind: errorKind, message } = describeError(error);
     const usage = error instanceof LlmError ? error.usage : undefined;
-    const spend = { inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0, costUsd: usage?.costUsd ?? 0 };
+    const spend = {
+      inputTokens: usage?.inputTokens ?? 0,
+      outputTokens: usage?.outputTokens ?? 0,
+      costUsd: usage ? usage.costUsd : 0,
+    };
     const attemptError: AttemptError = {
       attempt: counted ? attempt : attempt - 1,
       at: new Date().toISOString(),

@@ -27,7 +27,7 @@ export function toEntityShape<T>(row: Record<string, unknown>): T {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
     const name = camel(key);
-    if (name === "costUsd") out[name] = Number(value);
+    if (name === "costUsd") out[name] = value === null ? null : Number(value);
     else if (DATE_KEYS.has(name) && typeof value === "string") out[name] = new Date(value);
     else out[name] = value;
   }

@@ -58,7 +58,10 @@ export interface Progress {
   grades: JobCounts;
   inputTokens: number;
   outputTokens: number;
-  costUsd: number;
+  /** What the jobs cost; null when any of them spent tokens on a model without a price (see `unpriced`). */
+  costUsd: number | null;
+  /** Jobs whose cost is unknown: they spent tokens on a model without a price. */
+  unpriced: number;
   /** Since the run started (or until it ended). */
   elapsedMs: number;
   /** Remaining jobs at this run's pace so far; null until the pace is known. */

@@ -92,10 +92,20 @@ export interface ArmCounts {
   grades: { planned: number; succeeded: number; failed: number; pending: number };
   casesPlanned: number;
   /** Means over succeeded jobs; null when none succeeded. */
+  /** Null when a succeeded note's model has no price (unpriced). */
   costPerNote: number | null;
   costPerGrade: number | null;
+  /** Succeeded notes and grades whose cost is unknown (their model has no price). */
+  unpricedNotes: number;
+  unpricedGrades: number;
   tokensPerNote: number | null;
   tokensPerGrade: number | null;
+}
+
+/** The mean of a cost column over the rows matching `filter`; unknown (NULL) when one of them is unpriced. */
+function knownMean(column: string, filter: string): string {
+  return `CASE WHEN bool_or(${column} IS NULL) FILTER (WHERE ${filter}) THEN NULL
+            ELSE avg(${column}) FILTER (WHERE ${filter})::float8 END`;
 }
 
 /** Counts, failures, cost and tokens per (combination, overlap). */
@@ -106,7 +116,8 @@ export async function fetchArmCounts(db: DataSource, filter: ArmFilter): Promise
               count(*)::int AS planned, count(DISTINCT er.case_id)::int AS cases,
               count(*) FILTER (WHERE er.status = ${ok})::int AS succeeded,
               count(*) FILTER (WHERE er.status = ${failed})::int AS failed,
-              avg(er.cost_usd) FILTER (WHERE er.status = ${ok})::float8 AS cost,
+              ${knownMean("er.cost_usd", `er.status = ${ok}`)} AS cost,
+              count(*) FILTER (WHERE er.status = ${ok} AND er.cost_usd IS NULL)::int AS unpriced,
               avg(er.input_tokens + er.output_tokens) FILTER (WHERE er.status = ${ok})::float8 AS tokens
        FROM experiment_result er WHERE ${ARM_WHERE} GROUP BY 1, 2
      ), grades AS (
@@ -114,12 +125,14 @@ export async function fetchArmCounts(db: DataSource, filter: ArmFilter): Promise
               count(*)::int AS planned,
               count(*) FILTER (WHERE ers.status = ${ok})::int AS succeeded,
               count(*) FILTER (WHERE ers.status = ${failed})::int AS failed,
-              avg(ers.cost_usd) FILTER (WHERE ers.status = ${ok})::float8 AS cost,
+              ${knownMean("ers.cost_usd", `ers.status = ${ok}`)} AS cost,
+              count(*) FILTER (WHERE ers.status = ${ok} AND ers.cost_usd IS NULL)::int AS unpriced,
               avg(ers.input_tokens + ers.output_tokens) FILTER (WHERE ers.status = ${ok})::float8 AS tokens
        FROM experiment_result_score ers JOIN experiment_result er ON er.id = ers.experiment_result_id
        WHERE ers.experiment_id = $1 AND ${ARM_WHERE} GROUP BY 1, 2
      )
-     SELECT n.*, g.planned AS g_planned, g.succeeded AS g_succeeded, g.failed AS g_failed, g.cost AS g_cost, g.tokens AS g_tokens
+     SELECT n.*, g.planned AS g_planned, g.succeeded AS g_succeeded, g.failed AS g_failed, g.cost AS g_cost, g.tokens AS g_tokens,
+            g.unpriced AS g_unpriced
      FROM notes n LEFT JOIN grades g
        ON g.combination_id IS NOT DISTINCT FROM n.combination_id AND g.overlap = n.overlap
      ORDER BY n.combination_id NULLS LAST, n.overlap`,
@@ -141,6 +154,8 @@ export async function fetchArmCounts(db: DataSource, filter: ArmFilter): Promise
       grades: { planned: gradePlanned, succeeded: gradeOk, failed: gradeFailed, pending: gradePlanned - gradeOk - gradeFailed },
       costPerNote: num(r.cost),
       costPerGrade: num(r.g_cost),
+      unpricedNotes: r.unpriced as number,
+      unpricedGrades: (r.g_unpriced as number | null) ?? 0,
       tokensPerNote: num(r.tokens),
       tokensPerGrade: num(r.g_tokens),
     };

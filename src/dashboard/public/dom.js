@@ -34,6 +34,9 @@ export const fmtDuration = (ms) => {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
 };
 export const fmtTokens = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+/** Money: "$1.2345", or "unpriced" when the cost is unknown (a model without a price), never $0. */
+export const fmtCost = (usd, unpriced = 0, digits = 4) =>
+  usd === null || usd === undefined ? (unpriced > 0 ? `unpriced (${unpriced})` : "unpriced") : `$${Number(usd).toFixed(digits)}`;
 export const fmtScore = (v) => (v === null || v === undefined ? "–" : Number(v).toFixed(1));
 export const statusBadge = (s) => h("span", { class: `status ${s ?? ""}` }, s ?? "never run");
 export const modelName = (m) => `${m.vendor}/${m.displayName}`;

@@ -1,6 +1,6 @@
 import { generatorSettings } from "./provenance.js";
 import { gql, onConnection, PROGRESS_FIELDS, subscribe } from "../api.js";
-import { app, onLeave, h, fmtDuration, fmtTokens, fmtScore, statusBadge, modelName, table } from "../dom.js";
+import { app, onLeave, h, fmtCost, fmtDuration, fmtTokens, fmtScore, statusBadge, modelName, table } from "../dom.js";
 
 // Experiment page: settings, cases, combinations, runs, controls, live progress
 
@@ -48,7 +48,7 @@ function progressView(p) {
       "div",
       { class: "stats" },
       h("span", {}, h("b", {}, p.runStatus ? statusBadge(p.runStatus) : "–"), "run ", p.runId ?? "–"),
-      h("span", {}, h("b", {}, `$${p.costUsd.toFixed(4)}`), "cost so far"),
+      h("span", {}, h("b", {}, fmtCost(p.costUsd, p.unpriced)), "cost so far"),
       h("span", {}, h("b", {}, `${fmtTokens(p.inputTokens)} / ${fmtTokens(p.outputTokens)}`), "tokens in / out"),
       h("span", {}, h("b", {}, fmtDuration(p.elapsedMs)), "elapsed"),
       h("span", { "data-testid": "eta" }, h("b", {}, p.done ? "done" : fmtDuration(p.etaMs)), "ETA"),

@@ -1,5 +1,5 @@
 import { gql } from "../api.js";
-import { h } from "../dom.js";
+import { fmtCost, h } from "../dom.js";
 
 // Where a note came from: generator, version, commit or prompt, the model used, tokens, cost, time
 
@@ -28,7 +28,7 @@ export async function provenanceCard(resultId) {
     p.commit ? ["commit", h("code", {}, p.commit)] : ["prompt", p.promptVersion ?? ""],
     ["model used", `${p.vendor}/${p.model}`],
     ["tokens", `${p.inputTokens} in, ${p.outputTokens} out`],
-    ["cost", `$${p.costUsd.toFixed(4)}`],
+    ["cost", fmtCost(p.costUsd)],
     ["duration", `${(p.durationMs / 1000).toFixed(1)} s`],
   ];
   return h(

@@ -7,7 +7,7 @@ import { fmt, fmtCi, fmtPct, loadPlot } from "./plot.js";
 const SUMMARY = `query($e: Int!) { experimentSummary(experimentId: $e) { experimentId experimentName generator version
   arms { combinationId overlap cases casesPlanned combination { label }
     notes { planned succeeded failed pending } grades { planned succeeded failed pending }
-    costPerNote costPerGrade tokensPerNote tokensPerGrade
+    costPerNote costPerGrade unpricedNotes unpricedGrades tokensPerNote tokensPerGrade
     score { n mean lo hi } normalised { n mean lo hi }
     varianceSplit { components { level variance share } implication }
     agreement { betweenAuthors { alpha units } acrossReplications { alpha units } }
@@ -102,8 +102,8 @@ export async function summaryView(id) {
           ),
           h("td", { class: "num" }, fmtCi(a.score)),
           h("td", { class: "num" }, fmtCi(a.normalised)),
-          h("td", { class: "num" }, fmt(a.costPerNote, 4)),
-          h("td", { class: "num" }, fmt(a.costPerGrade, 4)),
+          h("td", { class: "num" }, a.unpricedNotes > 0 ? "unpriced" : fmt(a.costPerNote, 4)),
+          h("td", { class: "num" }, a.unpricedGrades > 0 ? "unpriced" : fmt(a.costPerGrade, 4)),
         ),
       ),
     ),
