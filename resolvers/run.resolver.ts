@@ -10,6 +10,7 @@ import { startWith } from "../src/events/iterators";
 import type { Progress } from "../src/runner/types";
 import { encodeCursor } from "../src/services/runs";
 import { ExperimentProgress, ExperimentResultConnection, ExperimentResultEvent } from "./types/run.types";
+import { RunEstimate } from "./types/estimate.types";
 
 @Resolver()
 export class RunResolver {
@@ -33,6 +34,21 @@ export class RunResolver {
   @Mutation(() => ExperimentRun, { description: "Stops dispatch and aborts calls in flight; what finished is kept" })
   cancelExperimentRun(@Arg("runId", () => Int) runId: number, @Ctx() { services }: Context): Promise<ExperimentRun> {
     return services.runs.cancel(runId);
+  }
+
+  @Authorized("viewer")
+  @Query(() => RunEstimate, {
+    description:
+      "What startExperimentRun would cost now: notes, grades, calls, tokens and a cost range per model and in total, " +
+      "from the inputs' sizes, calibrated by finished jobs when there are any; unpriced models are named, never counted as 0",
+  })
+  estimateExperimentRun(
+    @Arg("experimentId", () => Int) experimentId: number,
+    @Arg("retryFailed", { defaultValue: false, description: "Count failed jobs too, as a start with retryFailed would" })
+    retryFailed: boolean,
+    @Ctx() { services }: Context,
+  ): Promise<RunEstimate> {
+    return services.runs.estimate(experimentId, retryFailed);
   }
 
   @Authorized("viewer")

@@ -1,13 +1,45 @@
 /**
  * Cost before and during a run, through GraphQL against the fake vendor: a model without a price
- * costs null (unknown) with an "unpriced" count, never 0.
+ * costs null (unknown) with an "unpriced" count, never 0; the run estimate from the inputs' sizes,
+ * then calibrated by finished jobs (the expected figures are computed here from the fixtures' sizes
+ * and the rows' real tokens, following docs/budgets.md, not read back from the answer).
  */
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
+import { GRADE_TEMPLATE_CHARS, NOTE_TEMPLATE_CHARS } from "../src/llm/estimate";
 import { dataOf, startTestApp, type TestApp } from "./support/app";
 import { seedExperiment, startRun, waitForRunEnd } from "./support/experiment";
+import { CYCLED_TRANSCRIPT, RUBRIC, REVIEWERS, TRANSCRIPT } from "./support/fixtures";
 
 /** gen-openai is priced here; grade-anthropic (the grader of the default seed) is not. */
 const PRICES = { "gen-openai": { input: 2, output: 8 } };
+
+const ESTIMATE = `query($e: Int!) { estimateExperimentRun(experimentId: $e) {
+  scope basis calibratedNotes calibratedGrades notes grades calls
+  inputTokens { low high } outputTokens { low high } costUsd { low high } unpricedModels
+  models { vendor model notes grades calls inputTokens { low high } outputTokens { low high } costUsd { low high } } } }`;
+
+type Range = { low: number; high: number };
+const tokens = (chars: number) => chars / 4;
+const mid = (r: Range) => (r.low + r.high) / 2;
+const scale = (r: Range, ratio: Range): Range => ({ low: mid(r) * ratio.low, high: mid(r) * ratio.high });
+const spread = (xs: number[]): Range => ({ low: Math.min(...xs), high: Math.max(...xs) });
+
+/** A note job's tokens from its inputs' sizes (docs/budgets.md). */
+function noteTokens(transcript: unknown, chart: unknown) {
+  const cycles = Array.isArray(transcript) ? 1 : Object.keys(transcript as object).length;
+  const t = JSON.stringify(transcript).length;
+  const input = tokens(cycles * (NOTE_TEMPLATE_CHARS + JSON.stringify(chart ?? {}).length) + t);
+  return { cycles, input: { low: input, high: input }, output: { low: 0.1 * tokens(t), high: 0.5 * tokens(t) } };
+}
+
+/** A chat grader's tokens: template, rubric and note in; 30 to 150 tokens per criterion out. */
+function gradeTokens(note: Range) {
+  const fixed = tokens(GRADE_TEMPLATE_CHARS + JSON.stringify(RUBRIC).length);
+  return {
+    input: { low: fixed + note.low, high: fixed + note.high },
+    output: { low: RUBRIC.length * 30, high: RUBRIC.length * 150 },
+  };
+}
 
 describe("cost", () => {
   let fake: FakeLlmServer;
@@ -22,11 +54,57 @@ describe("cost", () => {
     await fake.close();
   });
 
-  test("an unpriced grader's grades cost null and are counted as unpriced, in progress, results and the summary", async () => {
+  const estimate = async (experimentId: number) => dataOf(await t.gql(ESTIMATE, { e: experimentId })).estimateExperimentRun;
+
+  async function addCase(experimentId: number, name: string, transcript: unknown): Promise<number> {
+    const { importCase } = dataOf(
+      await t.gql(`mutation($t: JSON!) { importCase(input: {name: "${name}", transcript: $t}) { id } }`, { t: transcript }),
+    );
+    for (const author of REVIEWERS)
+      dataOf(
+        await t.gql(
+          `mutation($c: Int!, $a: String!, $r: JSON!) { addRubric(input: {caseId: $c, author: $a, rubric: $r, validation: accepted}) { id } }`,
+          { c: importCase.id, a: author, r: RUBRIC },
+        ),
+      );
+    dataOf(
+      await t.gql(`mutation($e: Int!, $c: [Int!]!) { addExperimentCases(experimentId: $e, caseIds: $c) { id } }`, {
+        e: experimentId,
+        c: [importCase.id],
+      }),
+    );
+    return importCase.id;
+  }
+
+  test("an unpriced grader: estimated from sizes with its cost unknown; its grades cost null, counted as unpriced", async () => {
     const seeded = await seedExperiment(t, fake, { name: "unpriced", cases: 2 }); // 2 notes, 2 rubrics each: 4 grades
+
+    // Before the run: every job, from the inputs' sizes.
+    const before = await estimate(seeded.experimentId);
+    const note = noteTokens(TRANSCRIPT, null);
+    const grade = gradeTokens(note.output);
+    expect(before).toMatchObject({
+      scope: "all",
+      basis: "from input sizes",
+      calibratedNotes: 0,
+      notes: 2,
+      grades: 4,
+      calls: 6,
+      costUsd: null,
+      unpricedModels: ["anthropic/grade-anthropic"],
+    });
+    const generator = before.models.find((m: any) => m.model === "gen-openai");
+    const grader = before.models.find((m: any) => m.model === "grade-anthropic");
+    expect(generator.inputTokens).toEqual({ low: Math.round(2 * note.input.low), high: Math.round(2 * note.input.high) });
+    expect(generator.outputTokens).toEqual({ low: Math.round(2 * note.output.low), high: Math.round(2 * note.output.high) });
+    expect(generator.costUsd.low).toBeCloseTo((2 * note.input.low * 2 + 2 * note.output.low * 8) / 1e6, 6);
+    expect(generator.costUsd.high).toBeCloseTo((2 * note.input.high * 2 + 2 * note.output.high * 8) / 1e6, 6);
+    expect(grader).toMatchObject({ grades: 4, costUsd: null });
+    expect(grader.inputTokens).toEqual({ low: Math.round(4 * grade.input.low), high: Math.round(4 * grade.input.high) });
+    expect(grader.outputTokens).toEqual({ low: 4 * grade.output.low, high: 4 * grade.output.high });
+
     const run = await startRun(t, seeded.experimentId, "workers: 2, maxAttempts: 1");
     expect(await waitForRunEnd(t, run.id)).toBe("finished");
-
     const {
       experimentProgress: p,
       experimentResults: r,
@@ -43,12 +121,12 @@ describe("cost", () => {
     expect(p).toEqual({ costUsd: null, unpriced: 4, grades: { succeeded: 4 } });
     const notes = r.edges.map((e: any) => e.node);
     expect(notes).toHaveLength(2);
-    for (const note of notes) {
+    for (const n of notes) {
       // the generator is priced: its cost is its tokens at the configured price
-      expect(note.costUsd).toBeCloseTo((note.inputTokens * 2 + note.outputTokens * 8) / 1e6, 6);
-      expect(note.costUsd).toBeGreaterThan(0);
-      expect(note.scores).toHaveLength(2);
-      for (const score of note.scores) {
+      expect(n.costUsd).toBeCloseTo((n.inputTokens * 2 + n.outputTokens * 8) / 1e6, 6);
+      expect(n.costUsd).toBeGreaterThan(0);
+      expect(n.scores).toHaveLength(2);
+      for (const score of n.scores) {
         expect(score.inputTokens).toBeGreaterThan(0);
         expect(score.costUsd).toBeNull();
       }
@@ -56,5 +134,56 @@ describe("cost", () => {
     expect(s.arms).toHaveLength(1);
     expect(s.arms[0]).toMatchObject({ costPerGrade: null, unpricedNotes: 0, unpricedGrades: 4 });
     expect(s.arms[0].costPerNote).toBeGreaterThan(0);
+
+    // A case added after the run: only its jobs remain, calibrated by the 2 notes and 4 grades written.
+    await addCase(seeded.experimentId, "unpriced-late", CYCLED_TRANSCRIPT);
+    const after = await estimate(seeded.experimentId);
+    expect(after).toMatchObject({
+      scope: "remaining",
+      basis: "calibrated by 6 finished jobs (2 notes, 4 grades)",
+      calibratedNotes: 2,
+      calibratedGrades: 4,
+      notes: 1,
+      grades: 2,
+      calls: 2 + 2, // two transcript cycles, two grades
+    });
+    const rows: { kind: string; input_tokens: number; output_tokens: number; note_chars: number | null }[] = await t.app.db.query(
+      `SELECT 'note' AS kind, input_tokens, output_tokens, NULL::int AS note_chars FROM experiment_result WHERE experiment_id = $1
+       UNION ALL
+       SELECT 'grade', s.input_tokens, s.output_tokens, length(r.note_json::text) FROM experiment_result_score s
+         JOIN experiment_result r ON r.id = s.experiment_result_id WHERE s.experiment_id = $1`,
+      [seeded.experimentId],
+    );
+    const noteRows = rows.filter((x) => x.kind === "note");
+    const gradeRows = rows.filter((x) => x.kind === "grade");
+    const noteIn = spread(noteRows.map((x) => x.input_tokens / mid(note.input)));
+    const noteOut = spread(noteRows.map((x) => x.output_tokens / mid(note.output)));
+    const gradePredicted = (noteChars: number) => gradeTokens({ low: tokens(noteChars), high: tokens(noteChars) });
+    const gradeIn = spread(gradeRows.map((x) => x.input_tokens / mid(gradePredicted(x.note_chars!).input)));
+    const gradeOut = spread(gradeRows.map((x) => x.output_tokens / mid(gradePredicted(x.note_chars!).output)));
+
+    const late = noteTokens(CYCLED_TRANSCRIPT, null);
+    const lateIn = scale(late.input, noteIn);
+    const lateOut = scale(late.output, noteOut);
+    const lateGrade = gradeTokens(lateOut); // the note to grade is the calibrated note estimate
+    const lateGradeIn = scale(lateGrade.input, gradeIn);
+    const lateGradeOut = scale(lateGrade.output, gradeOut);
+    const gen = after.models.find((m: any) => m.model === "gen-openai");
+    const grd = after.models.find((m: any) => m.model === "grade-anthropic");
+    expect(gen.inputTokens).toEqual({ low: Math.round(lateIn.low), high: Math.round(lateIn.high) });
+    expect(gen.outputTokens).toEqual({ low: Math.round(lateOut.low), high: Math.round(lateOut.high) });
+    expect(gen.costUsd.low).toBeCloseTo((lateIn.low * 2 + lateOut.low * 8) / 1e6, 6);
+    expect(gen.costUsd.high).toBeCloseTo((lateIn.high * 2 + lateOut.high * 8) / 1e6, 6);
+    expect(grd.inputTokens).toEqual({ low: Math.round(2 * lateGradeIn.low), high: Math.round(2 * lateGradeIn.high) });
+    expect(grd.outputTokens).toEqual({ low: Math.round(2 * lateGradeOut.low), high: Math.round(2 * lateGradeOut.high) });
+    // calibration moved the estimate: the fake vendor's notes are not the formula's
+    expect(gen.outputTokens).not.toEqual({ low: Math.round(late.output.low), high: Math.round(late.output.high) });
+  });
+
+  test("estimates refuse what is not there, and ask for a token", async () => {
+    const missing = await t.gql(ESTIMATE, { e: 999_999 });
+    expect(missing.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+    const anonymous = await t.gqlAs(undefined, ESTIMATE, { e: 1 });
+    expect(anonymous.errors?.[0].extensions?.code).toBe("UNAUTHENTICATED");
   });
 });

@@ -76,6 +76,9 @@ async function prepareGenerator(
   }
 }
 
+/** What a run of the experiment would work on, read without preparing its generator (estimates use it as it is). */
+export type PlanInputs = Omit<RunPlan, "generator">;
+
 export async function buildRunPlan(
   db: DataSource,
   models: ModelService,
@@ -83,6 +86,17 @@ export async function buildRunPlan(
   generators: GeneratorRegistry,
   experimentId: number,
 ): Promise<RunPlan> {
+  const inputs = await readPlanInputs(db, models, llm, experimentId);
+  const generator = await prepareGenerator(db, generators, inputs.experiment);
+  return { ...inputs, generator };
+}
+
+export async function readPlanInputs(
+  db: DataSource,
+  models: ModelService,
+  llm: LlmConfig,
+  experimentId: number,
+): Promise<PlanInputs> {
   const experiment = await db.getRepository(Experiment).findOneBy({ id: experimentId });
   if (!experiment) throw notFound("Experiment", experimentId);
 
@@ -166,6 +180,5 @@ export async function buildRunPlan(
         `have reviewers accept rubrics (addRubric, validateRubric)`,
     );
   }
-  const generator = await prepareGenerator(db, generators, experiment);
-  return { experiment, cases, rubrics, combinations, skipped, generator };
+  return { experiment, cases, rubrics, combinations, skipped };
 }

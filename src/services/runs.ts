@@ -17,7 +17,8 @@ import type { Progress } from "../runner/types";
 import type { ExperimentService } from "./experiments";
 import type { ModelService } from "./models";
 import { makeBatchLoader, type BatchLoad } from "./batch-loader";
-import { buildRunPlan, MAX_RUBRICS_PER_NOTE } from "./run-plan";
+import { buildRunPlan, MAX_RUBRICS_PER_NOTE, readPlanInputs } from "./run-plan";
+import { estimateRun, type RunEstimate } from "./estimate";
 import { runFailures, type RunFailures } from "./run-history";
 import type { GeneratorRegistry } from "../generators";
 import type { RunPlan } from "../runner/plan";
@@ -131,6 +132,12 @@ export class RunService {
         check: bad.check.status,
       });
     }
+  }
+
+  /** What starting the experiment now would cost (no generator is prepared, no vendor asked). */
+  async estimate(experimentId: number, retryFailed: boolean): Promise<RunEstimate> {
+    const plan = await readPlanInputs(this.db, this.models, this.llm, experimentId);
+    return estimateRun(this.db, plan, this.llm.prices, { retryFailed });
   }
 
   async cancel(runId: number): Promise<ExperimentRun> {
