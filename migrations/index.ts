@@ -7,6 +7,7 @@ import { JobOwnership1795794095449 } from "./1795794095449-job-ownership";
 import { RunPaused1795796961175 } from "./1795796961175-run-paused";
 import { TokensAndAudit1795800109593 } from "./1795800109593-tokens-and-audit";
 import { UnpricedCost1795804216798 } from "./1795804216798-unpriced-cost";
+import { LlmLimitMembers1795804887967 } from "./1795804887967-llm-limit-members";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RunPaused1795796961175,
   TokensAndAudit1795800109593,
   UnpricedCost1795804216798,
+  LlmLimitMembers1795804887967,
 ];

@@ -20,6 +20,7 @@ import { PostgresEventBus } from "./events/postgres-event-bus";
 import { GeneratorRegistry } from "./generators";
 import { ApiKeyCipher } from "./keys/api-keys";
 import { makeLlmClients } from "./llm";
+import { ClusterShare } from "./llm/limits/cluster-share";
 import { makeLogger, type Logger } from "./logger";
 import { queryProgress } from "./runner/progress";
 import { ProgressBroadcaster } from "./runner/progress-broadcaster";
@@ -152,7 +153,16 @@ async function startOnDatabase(
   const bus = await startEventBus(config, logger, db, dbMonitor);
   releasers.push(() => bus.close());
   const broadcaster = new ProgressBroadcaster(bus, (id) => queryProgress(db, id), config.progressThrottleMs, logger);
-  const llm = makeLlmClients(config.llm, { log: (m) => logger.debug(m) });
+  // Processes on this database divide the vendors' limits between them (docs/limits.md).
+  const cluster = config.llm.clusterLimits
+    ? new ClusterShare({
+        query: (sql, parameters) => db.query(sql, parameters),
+        heartbeatMs: config.llm.clusterHeartbeatMs,
+        log: (m) => logger.warn(m),
+      })
+    : undefined;
+  if (cluster) releasers.push(() => cluster.close());
+  const llm = makeLlmClients(config.llm, { log: (m) => logger.debug(m), cluster });
   const runner = new Runner({
     db,
     llm,
@@ -240,6 +250,7 @@ async function startOnDatabase(
   const stop = async () => {
     // Runs first (they still write results), then the server, then the database.
     await runner.shutdown(config.shutdownGraceMs);
+    await cluster?.close();
     broadcaster.close();
     await bus.close();
     await server.close();

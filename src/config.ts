@@ -38,6 +38,13 @@ export interface LlmConfig {
   adaptiveLimits: boolean;
   /** The most requests in flight per key that adaptation may reach (a run's `workers` bounds it too). */
   maxConcurrencyPerKey: number;
+  /**
+   * Processes on one database divide each key's limits (and the per-vendor caps) between them, 1/N
+   * each (src/llm/limits/cluster-share.ts); false: every process uses the whole limit.
+   */
+  clusterLimits: boolean;
+  /** How often a process using a key says so in the database; a process unheard for 3 intervals no longer counts. */
+  clusterHeartbeatMs: number;
   /** Refusals (401/403) of one key in a row, with no success between, after which runs using it stop as failed. */
   keyRefusalsToStop: number;
   /** Tries for an answer that is not valid JSON or breaks the schema (the error is fed back). */
@@ -365,6 +372,8 @@ export function loadConfig(env: Env = process.env): Config {
       keyRefusalsToStop: readInt(env, "LLM_KEY_REFUSALS_TO_STOP", 3, 1),
       adaptiveLimits: readBoolean(env, "LLM_ADAPTIVE_LIMITS", true),
       maxConcurrencyPerKey: readInt(env, "LLM_MAX_CONCURRENCY_PER_KEY", 256, 1),
+      clusterLimits: readBoolean(env, "LLM_CLUSTER_LIMITS", true),
+      clusterHeartbeatMs: readInt(env, "LLM_CLUSTER_HEARTBEAT_MS", 1000, 50),
       vendorConcurrency: {
         openai: readInt(env, "OPENAI_MAX_CONCURRENCY", Infinity, 1),
         anthropic: readInt(env, "ANTHROPIC_MAX_CONCURRENCY", Infinity, 1),

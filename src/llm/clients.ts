@@ -15,6 +15,8 @@ import type { LlmConfig } from "../config";
 import type { ModelSpec, Vendor } from "./types";
 import { KeyHealth } from "./key-health";
 import { AdaptiveLimiter, type LimiterState } from "./limits/adaptive-limiter";
+import { sharedLimiter, soloLimiter, type KeyLimiter } from "./limits/cluster-limiter";
+import type { ClusterShare } from "./limits/cluster-share";
 import { nodeHttpFetch } from "./vendors/http-fetch";
 
 const OFFICIAL_BASE_URLS: Record<Vendor, string> = {
@@ -30,10 +32,13 @@ export interface LlmClients {
   readonly limiters: Record<Vendor, PQueue | null>;
   /** Consecutive refusals per key, shared by every call (./key-health.ts). */
   readonly keyHealth: KeyHealth;
-  /** The adaptive limiter of a key (./limits/adaptive-limiter.ts); null when LLM_ADAPTIVE_LIMITS is off. */
-  adaptive(vendor: Vendor, apiKey: string, baseUrl: string): AdaptiveLimiter | null;
-  /** Every key's current limit and why it last changed (keys shown by vendor and base URL only). */
-  limitStates(): ({ vendor: Vendor; baseUrl: string } & LimiterState)[];
+  /**
+   * The adaptive limiter of a key (./limits/adaptive-limiter.ts), this process's share of it when a
+   * cluster is given (./limits/cluster-limiter.ts); null when LLM_ADAPTIVE_LIMITS is off.
+   */
+  adaptive(vendor: Vendor, apiKey: string, baseUrl: string): KeyLimiter | null;
+  /** Every key's current limit, why it last changed and how many processes share it (keys shown by vendor and base URL only). */
+  limitStates(): ({ vendor: Vendor; baseUrl: string; processes: number } & LimiterState)[];
   openai(apiKey: string, baseUrl: string): OpenAI;
   anthropic(apiKey: string, baseUrl: string): Anthropic;
 }
@@ -48,11 +53,17 @@ function makeLimiter(config: LlmConfig, vendor: Vendor): PQueue | null {
   });
 }
 
-export function makeLlmClients(config: LlmConfig, options: { log?: (msg: string) => void } = {}): LlmClients {
+export interface LlmClientsOptions {
+  log?: (msg: string) => void;
+  /** The processes sharing keys through Postgres (./limits/cluster-share.ts); absent: this process alone. */
+  cluster?: ClusterShare;
+}
+
+export function makeLlmClients(config: LlmConfig, options: LlmClientsOptions = {}): LlmClients {
   const openaiClients = new Map<string, OpenAI>();
   const anthropicClients = new Map<string, Anthropic>();
   const common = { maxRetries: 0, timeout: config.requestTimeoutMs, fetch: nodeHttpFetch };
-  const adaptive = new Map<string, { vendor: Vendor; baseUrl: string; limiter: AdaptiveLimiter }>();
+  const adaptive = new Map<string, { vendor: Vendor; baseUrl: string; limiter: KeyLimiter }>();
   const log = options.log ?? (() => {});
   return {
     config,
@@ -67,7 +78,12 @@ export function makeLlmClients(config: LlmConfig, options: { log?: (msg: string)
         const limiter = new AdaptiveLimiter(config.maxConcurrencyPerKey, (s) =>
           log(`${vendor} at ${baseUrl}: limit ${s.reason}`),
         );
-        entry = { vendor, baseUrl, limiter };
+        const { cluster } = options;
+        entry = {
+          vendor,
+          baseUrl,
+          limiter: cluster ? sharedLimiter(cluster, limiter, { vendor, apiKey, baseUrl }) : soloLimiter(limiter),
+        };
         adaptive.set(id, entry);
       }
       return entry.limiter;

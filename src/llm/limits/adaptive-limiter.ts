@@ -74,13 +74,31 @@ export class AdaptiveLimiter {
   private reason = "the ceiling (no 429 yet)";
   private changedAt = Date.now();
 
+  /** The configured ceiling times this process's share of the key (setShare). */
+  private ceiling: number;
+
   constructor(
-    private readonly ceiling: number,
+    private readonly fullCeiling: number,
     private readonly onChange: (state: LimiterState) => void = () => {},
   ) {
     // It starts at the ceiling: the run's workers bound it until the vendor pushes back, and the
     // headers' pacing keeps it from pushing back in the first place.
-    this.limit = ceiling;
+    this.ceiling = fullCeiling;
+    this.limit = fullCeiling;
+  }
+
+  /**
+   * The hook for processes sharing the key (./cluster-share.ts): this process may use `share` of
+   * it. The ceiling becomes share × the configured one and the limit scales with it, so the
+   * processes' limits add up to what one process alone would have; 1 (alone) is the default.
+   */
+  setShare(share: number, why: string): void {
+    const ceiling = Math.max(1, Math.floor(this.fullCeiling * share));
+    if (ceiling === this.ceiling) return;
+    this.limit = Math.max(1, Math.min(ceiling, (this.limit * ceiling) / this.ceiling));
+    this.ceiling = ceiling;
+    this.changed(`${why}: limit ${Math.floor(this.limit)}, ceiling ${ceiling} of ${this.fullCeiling}`);
+    for (const wake of this.waiters.splice(0)) wake(); // a larger limit lets them go; the others wait again
   }
 
   state(): LimiterState {

@@ -1,0 +1,91 @@
+/**
+ * A key's adaptive limiter as one member of a cluster (./cluster-share.ts): with N processes on the
+ * key it takes 1/N of it.
+ *
+ * - Concurrency: the limiter's ceiling and current limit scale by the share (AdaptiveLimiter.setShare).
+ * - Pacing: the vendor's `remaining` already counts every process's requests, but each process
+ *   counts only its own between two headers, so N processes would each spend the same budget.
+ *   Each answer's rate-limit windows are scaled by the share before the limiter learns from them:
+ *   every process sees 1/N of the bucket, refilling at 1/N of the vendor's rate.
+ * The request path adds a clock read (`touch`) and, when shared, the scaling of two small objects.
+ */
+import type { RateSnapshot, RateWindow } from "./headers";
+import type { AdaptiveLimiter, LimiterState } from "./adaptive-limiter";
+import type { ClusterScope, ClusterShare } from "./cluster-share";
+import { keyScope } from "./cluster-store";
+import type { Vendor } from "../types";
+
+/** What the request path uses of a key's limiter (src/llm/structured.ts). */
+export type KeyLimiter = Pick<AdaptiveLimiter, "acquire" | "succeeded" | "rateLimited" | "released"> & {
+  state(): LimiterState & { processes: number };
+};
+
+function scaleWindow(w: RateWindow | undefined, share: number): RateWindow | undefined {
+  return w && { limit: w.limit * share, remaining: w.remaining * share, resetMs: w.resetMs };
+}
+
+export function scaleSnapshot(snapshot: RateSnapshot, share: number): RateSnapshot {
+  if (share === 1) return snapshot;
+  return { requests: scaleWindow(snapshot.requests, share), tokens: scaleWindow(snapshot.tokens, share) };
+}
+
+/** The reason a limit changed with the number of processes on the key. */
+export function shareReason(members: number): string {
+  return members === 1 ? "alone on the key again" : `1/${members} of the key (${members} processes use it)`;
+}
+
+/** The limiter alone, as a KeyLimiter (no cluster: one process, today's behaviour). */
+export function soloLimiter(limiter: AdaptiveLimiter): KeyLimiter {
+  return {
+    acquire: (tokens, signal) => limiter.acquire(tokens, signal),
+    succeeded: (snapshot) => limiter.succeeded(snapshot),
+    rateLimited: (retryAfterMs, snapshot) => limiter.rateLimited(retryAfterMs, snapshot),
+    released: () => limiter.released(),
+    state: () => ({ ...limiter.state(), processes: 1 }),
+  };
+}
+
+export function sharedLimiter(
+  cluster: ClusterShare,
+  limiter: AdaptiveLimiter,
+  key: { vendor: Vendor; apiKey: string; baseUrl: string },
+): KeyLimiter {
+  let active = 0; // requests between acquire and their outcome, waiting ones included
+  const done = () => void (active = Math.max(0, active - 1));
+  const scope: ClusterScope = cluster.scope(keyScope(key.vendor, key.apiKey, key.baseUrl), {
+    vendor: key.vendor,
+    baseUrl: key.baseUrl,
+    state: () => {
+      const s = limiter.state();
+      return { limit: s.limit, inFlight: s.inFlight, reason: s.reason, changedAt: s.changedAt };
+    },
+    busy: () => active > 0,
+    onMembers: (members) => limiter.setShare(1 / members, shareReason(members)),
+  });
+  return {
+    acquire: async (tokens, signal) => {
+      active++;
+      try {
+        const joining = scope.touch();
+        if (joining) await joining;
+        await limiter.acquire(tokens, signal);
+      } catch (error) {
+        done();
+        throw error;
+      }
+    },
+    succeeded: (snapshot) => {
+      done();
+      limiter.succeeded(scaleSnapshot(snapshot, scope.share));
+    },
+    rateLimited: (retryAfterMs, snapshot) => {
+      done();
+      limiter.rateLimited(retryAfterMs, scaleSnapshot(snapshot, scope.share));
+    },
+    released: () => {
+      done();
+      limiter.released();
+    },
+    state: () => ({ ...limiter.state(), processes: scope.members }),
+  };
+}
