@@ -1,7 +1,8 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, Float, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
 import { Column, Entity, Index, JoinColumn, ManyToOne } from "typeorm";
 import { BaseRow } from "./base-row";
+import { numericToNumber } from "./columns";
 import { Experiment } from "./experiment";
 import { RunStatus } from "./job-status";
 
@@ -62,4 +63,16 @@ export class ExperimentRun extends BaseRow {
   @Field(() => String, { nullable: true })
   @Column({ type: "text", nullable: true })
   error!: string | null;
+
+  @Field(() => Float, { nullable: true, description: "USD this start may spend; null: no budget (docs/budgets.md)" })
+  @Column({ name: "budget_usd", type: "numeric", precision: 14, scale: 6, nullable: true, transformer: numericToNumber })
+  budgetUsd!: number | null;
+
+  @Field(() => Float, { description: "USD spent by this start's attempts, counted only when it has a budget" })
+  @Column({ name: "spent_usd", type: "numeric", precision: 14, scale: 6, default: 0, transformer: numericToNumber })
+  spentUsd!: number;
+
+  /** USD reserved by attempts in flight (each one's estimated cost), released when they end. */
+  @Column({ name: "reserved_usd", type: "numeric", precision: 14, scale: 6, default: 0, transformer: numericToNumber })
+  reservedUsd!: number;
 }

@@ -8,6 +8,7 @@ import { RunPaused1795796961175 } from "./1795796961175-run-paused";
 import { TokensAndAudit1795800109593 } from "./1795800109593-tokens-and-audit";
 import { UnpricedCost1795804216798 } from "./1795804216798-unpriced-cost";
 import { LlmLimitMembers1795804887967 } from "./1795804887967-llm-limit-members";
+import { RunBudget1795804903934 } from "./1795804903934-run-budget";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   TokensAndAudit1795800109593,
   UnpricedCost1795804216798,
   LlmLimitMembers1795804887967,
+  RunBudget1795804903934,
 ];

@@ -1,4 +1,4 @@
-import { Authorized, Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { Authorized, Arg, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import { ExperimentResult } from "../entities/experiment-result";
 import { ExperimentResultScore } from "../entities/experiment-result-score";
 import { ExperimentRun } from "../entities/experiment-run";
@@ -18,7 +18,8 @@ export class RunResolver {
   @Mutation(() => ExperimentRun, {
     description:
       "Runs the experiment: plans every note (case × combination × overlap × replication) and its grades, then works them " +
-      "off with `workers` notes and `workers` grades at once. Continues what an earlier run left (failed jobs too with retryFailed).",
+      "off with `workers` notes and `workers` grades at once. Continues what an earlier run left (failed jobs too with retryFailed). " +
+      "With budgetUsd, the run pauses before it would spend more (see estimateExperimentRun and docs/budgets.md).",
   })
   startExperimentRun(
     @Arg("experimentId", () => Int) experimentId: number,
@@ -26,8 +27,13 @@ export class RunResolver {
     @Arg("maxAttempts", () => Int, { defaultValue: 3 }) maxAttempts: number,
     @Arg("retryFailed", { defaultValue: false }) retryFailed: boolean,
     @Ctx() { services }: Context,
+    @Arg("budgetUsd", () => Float, {
+      nullable: true,
+      description: "USD this start may spend: the run pauses before it would pass it; every model needs a price. Null: no budget",
+    })
+    budgetUsd: number | null,
   ): Promise<ExperimentRun> {
-    return services.runs.start({ experimentId, workers, maxAttempts, retryFailed });
+    return services.runs.start({ experimentId, workers, maxAttempts, retryFailed, budgetUsd: budgetUsd ?? null });
   }
 
   @Authorized("runner")

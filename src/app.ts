@@ -32,6 +32,7 @@ import { mountIde } from "./ide";
 import { mountDashboard } from "./dashboard";
 import { GRAPHQL_PATH, startServer, type RunningServer } from "./server";
 import { makeServices, type Services } from "./services";
+import { makeBudgetGuard } from "./services/budget";
 
 export interface App {
   server: RunningServer;
@@ -180,6 +181,7 @@ async function startOnDatabase(
     loadPlan: (experimentId) => services.runs.loadPlan(experimentId),
     onChange: (id) => broadcaster.changed(id),
     onRunEnd: (id) => void broadcaster.flush(id),
+    guard: makeBudgetGuard(db, config.llm.prices, logger),
   });
   const generators = new GeneratorRegistry(config.generators, { llm, prices: config.llm.prices, logger });
   await generators.start();

@@ -7,11 +7,12 @@
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { GRADE_TEMPLATE_CHARS, NOTE_TEMPLATE_CHARS } from "../src/llm/estimate";
 import { dataOf, startTestApp, type TestApp } from "./support/app";
-import { seedExperiment, startRun, waitForRunEnd } from "./support/experiment";
+import { seedExperiment, startRun, waitForRunEnd, type SeedOptions } from "./support/experiment";
 import { CYCLED_TRANSCRIPT, RUBRIC, REVIEWERS, TRANSCRIPT } from "./support/fixtures";
 
-/** gen-openai is priced here; grade-anthropic (the grader of the default seed) is not. */
-const PRICES = { "gen-openai": { input: 2, output: 8 } };
+/** gen-openai and grade-priced are priced here; grade-anthropic (the grader of the default seed) is not. */
+const PRICES = { "gen-openai": { input: 2, output: 8 }, "grade-priced": { input: 1, output: 4 } };
+const PRICED: SeedOptions["combinations"] = [{ generator: ["openai", "gen-openai"], grader: ["openai", "grade-priced"] }];
 
 const ESTIMATE = `query($e: Int!) { estimateExperimentRun(experimentId: $e) {
   scope basis calibratedNotes calibratedGrades notes grades calls
@@ -178,6 +179,81 @@ describe("cost", () => {
     expect(grd.outputTokens).toEqual({ low: Math.round(2 * lateGradeOut.low), high: Math.round(2 * lateGradeOut.high) });
     // calibration moved the estimate: the fake vendor's notes are not the formula's
     expect(gen.outputTokens).not.toEqual({ low: Math.round(late.output.low), high: Math.round(late.output.high) });
+  });
+
+  test("a budget pauses the run before it passes it (within what was in flight), and a new start finishes it", async () => {
+    const seeded = await seedExperiment(t, fake, { name: "budget", cases: 4, noteReplications: 2, combinations: PRICED });
+    const planned = await estimate(seeded.experimentId); // 8 notes, 16 grades
+    expect(planned).toMatchObject({ notes: 8, grades: 16, unpricedModels: [] });
+    const budget = Math.round(planned.costUsd.high * 0.3 * 1e6) / 1e6;
+    const workers = 2;
+    const run = await startRun(t, seeded.experimentId, `workers: ${workers}, maxAttempts: 1, budgetUsd: ${budget}`);
+    expect(await waitForRunEnd(t, run.id)).toBe("paused");
+
+    const { experimentRun: paused, experimentProgress: p } = dataOf(
+      await t.gql(
+        `query($r: Int!, $e: Int!) { experimentRun(id: $r) { status error budgetUsd spentUsd }
+          experimentProgress(experimentId: $e) { budgetUsd spentUsd costUsd notes { succeeded } grades { succeeded } } }`,
+        { r: run.id, e: seeded.experimentId },
+      ),
+    );
+    expect(paused.error).toContain(`paused before passing the budget of $${budget.toFixed(4)}: $`);
+    expect(paused.error).toMatch(
+      /: \$[0-9.]+ spent, \$[0-9.]+ reserved by calls in flight, and the next (note|grade) may cost up to/,
+    );
+    expect(paused.budgetUsd).toBe(budget);
+    expect(p).toMatchObject({ budgetUsd: budget, spentUsd: paused.spentUsd });
+    // What was spent is what the jobs' rows cost (this is their only run).
+    const rows: { cost: number }[] = await t.app.db.query(
+      `SELECT cost_usd::float8 AS cost FROM experiment_result WHERE experiment_id = $1 AND status = 'succeeded'
+       UNION ALL SELECT cost_usd::float8 FROM experiment_result_score WHERE experiment_id = $1 AND status = 'succeeded'`,
+      [seeded.experimentId],
+    );
+    const spent = rows.reduce((s, r) => s + r.cost, 0);
+    expect(paused.spentUsd).toBeCloseTo(spent, 5);
+    expect(p.notes.succeeded + p.grades.succeeded).toBe(rows.length);
+    expect(rows.length).toBeLessThan(24);
+    // The bound: at most a note and a grade pool of `workers` each were in flight when it paused.
+    const dearest = Math.max(...rows.map((r) => r.cost));
+    expect(paused.spentUsd).toBeLessThanOrEqual(budget + 2 * workers * dearest);
+
+    const again = await startRun(t, seeded.experimentId, `workers: ${workers}, maxAttempts: 1, budgetUsd: 100`);
+    expect(await waitForRunEnd(t, again.id)).toBe("finished");
+    const { experimentProgress: done } = dataOf(
+      await t.gql(
+        `query($e: Int!) { experimentProgress(experimentId: $e) { done budgetUsd notes { succeeded } grades { succeeded } } }`,
+        {
+          e: seeded.experimentId,
+        },
+      ),
+    );
+    expect(done).toMatchObject({ done: true, budgetUsd: 100, notes: { succeeded: 8 }, grades: { succeeded: 16 } });
+  });
+
+  test("bad budgets, unpriced models and other roles are refused with a clear message", async () => {
+    const priced = await seedExperiment(t, fake, { name: "budget-attack", cases: 1, combinations: PRICED });
+    const start = (args: string, token = t.adminToken) =>
+      t.gqlAs(token, `mutation($e: Int!) { startExperimentRun(experimentId: $e, ${args}) { id } }`, { e: priced.experimentId });
+    for (const bad of ["-1", "0", "1e12"]) {
+      const answer = await start(`budgetUsd: ${bad}`);
+      expect(answer.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+      expect(answer.errors?.[0].message).toMatch(/^budgetUsd must be more than 0 and at most 1000000 \(USD\), received/);
+    }
+    const nan = await t.gql(`mutation($e: Int!, $b: Float) { startExperimentRun(experimentId: $e, budgetUsd: $b) { id } }`, {
+      e: priced.experimentId,
+      b: "NaN",
+    });
+    expect(nan.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    const viewer = await t.makeToken("viewer");
+    expect((await start("budgetUsd: 1", viewer)).errors?.[0].extensions?.code).toBe("FORBIDDEN");
+    expect(dataOf(await t.gqlAs(viewer, ESTIMATE, { e: priced.experimentId })).estimateExperimentRun.notes).toBe(1);
+
+    const unpriced = await seedExperiment(t, fake, { name: "budget-unpriced", cases: 1 });
+    const answer = await t.gql(`mutation($e: Int!) { startExperimentRun(experimentId: $e, budgetUsd: 5) { id } }`, {
+      e: unpriced.experimentId,
+    });
+    expect(answer.errors?.[0].extensions?.code).toBe("BAD_USER_INPUT");
+    expect(answer.errors?.[0].message).toContain("A budget needs a price for every model of the run; grade-anthropic has none");
   });
 
   test("estimates refuse what is not there, and ask for a token", async () => {

@@ -32,6 +32,8 @@ function emptyProgress(): Progress {
     outputTokens: 0,
     costUsd: 0,
     unpriced: 0,
+    budgetUsd: null,
+    spentUsd: null,
     elapsedMs: 0,
     etaMs: null,
     done: false,

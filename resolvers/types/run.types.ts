@@ -40,6 +40,14 @@ export class ExperimentProgress {
   costUsd!: number | null;
   @Field(() => Int, { description: "Jobs whose cost is unknown: they spent tokens on a model without a price" })
   unpriced!: number;
+  @Field(() => Float, { nullable: true, description: "The latest run's budget, USD; null when it has none" })
+  budgetUsd!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "What the latest run's attempts spent against its budget, USD (costUsd is the experiment's); null without a budget",
+  })
+  spentUsd!: number | null;
   @Field(() => Float)
   elapsedMs!: number;
   @Field(() => Float, { nullable: true, description: "Estimated ms to the end at this run's pace; null until known" })

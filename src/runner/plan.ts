@@ -36,4 +36,6 @@ export interface RunOptions {
   workers: number;
   maxAttempts: number;
   retryFailed: boolean;
+  /** USD this start may spend (written on the run row; RunnerDeps.guard enforces it); null/absent: no budget. */
+  budgetUsd?: number | null;
 }

@@ -34,6 +34,9 @@ export class ProgressTracker {
     this.progress.inputTokens += inputTokens;
     this.progress.outputTokens += outputTokens;
     if (costUsd === null) this.progress.unpriced += 1;
+    // This process's share of the run's spend (the database's spent_usd, read on the next snapshot, has every process's).
+    if (this.progress.spentUsd !== null && costUsd !== null)
+      this.progress.spentUsd = Math.round((this.progress.spentUsd + costUsd) * 1e6) / 1e6;
     const total = this.progress.costUsd;
     this.progress.costUsd = total === null || costUsd === null ? null : Math.round((total + costUsd) * 1e6) / 1e6;
   }

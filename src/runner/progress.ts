@@ -23,6 +23,8 @@ export interface RunTiming {
   status: RunStatus;
   startedAt: Date | null;
   finishedAt: Date | null;
+  budgetUsd: number | null;
+  spentUsd: number;
 }
 
 /** A sum with an unknown term (a job on a model without a price: cost_usd NULL) is unknown. */
@@ -42,12 +44,28 @@ export function estimateEtaMs(remaining: number, finishedThisRun: number, elapse
 }
 
 export async function latestRun(db: Db, experimentId: number): Promise<RunTiming | null> {
-  const rows: { id: number; status: RunStatus; started_at: Date | null; finished_at: Date | null }[] = await db.query(
-    `SELECT id, status, started_at, finished_at FROM experiment_run WHERE experiment_id = $1 ORDER BY id DESC LIMIT 1`,
+  const rows: {
+    id: number;
+    status: RunStatus;
+    started_at: Date | null;
+    finished_at: Date | null;
+    budget_usd: string | null;
+    spent_usd: string;
+  }[] = await db.query(
+    `SELECT id, status, started_at, finished_at, budget_usd, spent_usd FROM experiment_run
+     WHERE experiment_id = $1 ORDER BY id DESC LIMIT 1`,
     [experimentId],
   );
   const row = rows[0];
-  return row ? { id: row.id, status: row.status, startedAt: row.started_at, finishedAt: row.finished_at } : null;
+  if (!row) return null;
+  return {
+    id: row.id,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    budgetUsd: row.budget_usd === null ? null : Number(row.budget_usd),
+    spentUsd: Number(row.spent_usd),
+  };
 }
 
 export async function queryProgress(db: Db, experimentId: number): Promise<Progress> {
@@ -131,6 +149,8 @@ function buildProgress(
     outputTokens,
     costUsd: costUsd === null ? null : Math.round(costUsd * 1e6) / 1e6,
     unpriced,
+    budgetUsd: run?.budgetUsd ?? null,
+    spentUsd: run && run.budgetUsd !== null ? run.spentUsd : null,
     elapsedMs: Math.max(0, elapsedMs),
     etaMs: run?.status === "running" ? estimateEtaMs(remaining, finishedThisRun, elapsedMs) : remaining === 0 ? 0 : null,
     done: notes.expected > 0 && remaining === 0,

@@ -49,11 +49,15 @@ import { ProgressTracker } from "./progress-tracker";
 import type { DriveOutcome, EndStatus, JobEventType, JobKind, JobOfKind, Progress, RunEvent } from "./types";
 import { JOB_KINDS, unreachable } from "./types";
 
-/** Thrown by a strategy's attempt to stop the whole run (e.g. a refused API key): the attempt does not count. */
+/**
+ * Thrown by a strategy's attempt to stop the whole run (e.g. a refused API key): the attempt does not
+ * count. `graceMs` lets the other calls in flight finish for that long (a budget stop: they are paid for).
+ */
 export class StopRunError extends Error {
   constructor(
     readonly status: EndStatus,
     message: string,
+    readonly graceMs = 0,
   ) {
     super(message);
   }
@@ -416,7 +420,7 @@ export class RunDriver {
           } catch (error) {
             const stopRun = error instanceof StopRunError ? error : runStopOf(error);
             if (stopRun) {
-              this.stop(stopRun.status, stopRun.message);
+              this.stop(stopRun.status, stopRun.message, stopRun.graceMs);
               return await this.releaseCutShort(kind, job, attempt, stopRun.message);
             }
             if (this.abort.signal.aborted) return await this.releaseCutShort(kind, job, attempt, "the run stopped");

@@ -29,6 +29,7 @@ import { topics } from "../events/event-bus";
 import { gradeNote, type LlmClients } from "../llm";
 import type { Logger } from "../logger";
 import { makeGradeStrategy } from "./grade-strategy";
+import type { JobStrategies } from "./job-strategy";
 import { makeNoteStrategy } from "./note-strategy";
 import { PgJobStore } from "./pg-job-store";
 import type { RunOptions, RunPlan } from "./plan";
@@ -70,6 +71,8 @@ export interface RunnerDeps {
   onChange: (experimentId: number) => void;
   /** Called after a run's end is written, e.g. to publish the final progress at once. */
   onRunEnd?: (experimentId: number) => void;
+  /** Wraps a run's strategies before its driver starts (the run's budget: src/services/budget.ts). */
+  guard?: (plan: RunPlan, runId: number, strategies: JobStrategies) => Promise<JobStrategies>;
 }
 
 interface ActiveRun {
@@ -185,6 +188,7 @@ export class Runner {
             workers: options.workers,
             maxAttempts: options.maxAttempts,
             retryFailed: options.retryFailed,
+            budgetUsd: options.budgetUsd ?? null,
             startedAt: new Date(),
             heartbeatAt: new Date(),
             skippedCases: plan.skipped,
@@ -227,8 +231,13 @@ export class Runner {
     const experimentId = plan.experiment.id;
     const { llm } = this.deps;
     let initial: Progress;
+    let strategies: JobStrategies = {
+      note: makeNoteStrategy(plan, plan.generator, (request) => plan.generator.generate(request)),
+      grade: makeGradeStrategy(plan, (request) => gradeNote(llm, request)),
+    };
     try {
       initial = await queryProgress(this.deps.db, experimentId);
+      if (this.deps.guard) strategies = await this.deps.guard(plan, runId, strategies);
     } catch (error) {
       this.driving.delete(runId);
       plan.generator.release();
@@ -239,10 +248,7 @@ export class Runner {
         store: this.store,
         database: this.deps.database,
         outageGraceMs: this.deps.outageGraceMs,
-        strategies: {
-          note: makeNoteStrategy(plan, plan.generator, (request) => plan.generator.generate(request)),
-          grade: makeGradeStrategy(plan, (request) => gradeNote(llm, request)),
-        },
+        strategies,
         bus: this.deps.bus,
         logger: this.deps.logger,
         heartbeatMs: Math.max(100, Math.floor(this.deps.leaseMs / 3)),

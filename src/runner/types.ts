@@ -62,6 +62,10 @@ export interface Progress {
   costUsd: number | null;
   /** Jobs whose cost is unknown: they spent tokens on a model without a price. */
   unpriced: number;
+  /** The latest run's budget, USD; null when it has none. */
+  budgetUsd: number | null;
+  /** What the latest run's attempts spent against its budget, USD; null without a budget. */
+  spentUsd: number | null;
   /** Since the run started (or until it ended). */
   elapsedMs: number;
   /** Remaining jobs at this run's pace so far; null until the pace is known. */

@@ -28,6 +28,8 @@ export interface StartRunInput {
   workers: number;
   maxAttempts: number;
   retryFailed: boolean;
+  /** USD this start may spend; null: no budget. */
+  budgetUsd: number | null;
 }
 
 export interface RunLoaders {
@@ -46,6 +48,8 @@ export interface ResultPage {
 }
 
 const MAX_WORKERS = 256;
+/** The run row's numeric(14,6) holds more; a budget beyond this is a typo, not a plan. */
+const MAX_BUDGET_USD = 1_000_000;
 const MAX_ATTEMPTS = 20;
 const MAX_PAGE = 500;
 const MAX_INT4 = 2_147_483_647;
@@ -86,7 +90,25 @@ export class RunService {
     if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > MAX_ATTEMPTS) {
       throw badInput(`maxAttempts must be between 1 and ${MAX_ATTEMPTS}, received ${input.maxAttempts}`);
     }
+    const { budgetUsd } = input;
+    if (budgetUsd !== null && (!Number.isFinite(budgetUsd) || budgetUsd <= 0 || budgetUsd > MAX_BUDGET_USD)) {
+      throw badInput(
+        `budgetUsd must be more than 0 and at most ${MAX_BUDGET_USD} (USD), received ${budgetUsd}; omit it for no budget`,
+      );
+    }
     const plan = await buildRunPlan(this.db, this.models, this.llm, this.generators, input.experimentId);
+    if (budgetUsd !== null) {
+      const unpriced = [...new Set(plan.combinations.flatMap((c) => [c.generatorName, c.graderName]))].filter(
+        (name) => !this.llm.prices[name],
+      );
+      if (unpriced.length > 0) {
+        plan.generator.release();
+        throw badInput(
+          `A budget needs a price for every model of the run; ${unpriced.join(", ")} ${unpriced.length === 1 ? "has" : "have"} none: ` +
+            `add ${unpriced.length === 1 ? "it" : "them"} to LLM_PRICES_JSON, or start without budgetUsd`,
+        );
+      }
+    }
     const jobs = plannedJobs(plan);
     if (jobs > CAPS.jobsPerRun) {
       plan.generator.release();
