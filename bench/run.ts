@@ -5,6 +5,8 @@
  * `npm run bench -- --only crossprocess`: the efficiency run driven by one server process while the
  * fan-out clients watch through another (ROLE=api) on the same database: event delivery across
  * processes (Postgres LISTEN/NOTIFY); merged likewise when it is the only scenario.
+ * `npm run bench -- --only ratelimit [--modes adaptive,fixed-3,fixed-64] [--rate R,T,windowMs,latencyMs]`: the standard workload against a
+ * vendor's rate limits, adaptive against fixed workers 3 and 64 (bench/ratelimit.ts); merged likewise.
  *
  * Starts an embedded Postgres (fresh temp folder, default durability), the fake vendor server and
  * the server as child processes, drives the server through GraphQL over HTTP and graphql-ws only,
@@ -31,6 +33,7 @@ import { cpuMs, killAllStarted, sleep, statusMb, tail } from "./lib/proc";
 import { percentile, round, spread, type Spread } from "./lib/stats";
 import { createExperiment, plannedJobs, seed, startRun, type ExperimentShape, type Seed } from "./lib/workload";
 import { generatorOverhead, writeGeneratorsFile, type GeneratorFigures } from "./generator";
+import { rateLimitScenario } from "./ratelimit";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -493,6 +496,19 @@ async function main(): Promise<void> {
         console.log(`results: ${OUT} (generator figures merged)`);
         return;
       }
+    }
+
+    if (ONLY.has("ratelimit")) {
+      const rate = arg("rate")?.split(",").map(Number);
+      const merged = await rateLimitScenario(ctx.db, fake, (label, env) => server(ctx, label, env), ctx.seed, STANDARD, {
+        reps: REPS,
+        log,
+        out: ONLY.size === 1 && fs.existsSync(OUT) ? OUT : undefined,
+        writeJson,
+        modes: arg("modes")?.split(","),
+        limits: rate && { requests: rate[0], tokens: rate[1], windowMs: rate[2], latencyMs: rate[3] },
+      });
+      if (merged) return;
     }
 
     if (ONLY.has("crossprocess")) {

@@ -91,6 +91,8 @@ export interface FakeRequestLog {
   receivedAt: number;
   tag: string | null;
   fault: FaultKind | null;
+  /** The tokens a rate limit charges for it (request body chars / 4), answered or 429'd. */
+  tokens: number;
   /** The parsed request body, kept while options.logBodies (default true). */
   body?: Record<string, unknown>;
 }
@@ -319,6 +321,7 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       receivedAt: Date.now(),
       tag: null,
       fault: null,
+      tokens: 0,
     };
     requests.push(entry);
     if (refusedKeys.has(key)) {
@@ -547,7 +550,8 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
     const tagHeader = req.headers["x-fake-tag"];
     const incoming: Incoming = { vendor, path, model, tag: typeof tagHeader === "string" ? tagHeader : null, bodyText };
     let refused = keyRule !== null || refusal !== null || unknownModel;
-    const admission = !refused && rateLimiter ? rateLimiter.admit(vendor, key, tokens(bodyText.length)) : null;
+    const charged = tokens(bodyText.length);
+    const admission = !refused && rateLimiter ? rateLimiter.admit(vendor, key, charged) : null;
     if (admission) {
       for (const [name, value] of Object.entries(admission.headers)) res.setHeader(name, value);
       refused = !admission.ok;
@@ -564,6 +568,7 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
       receivedAt: Date.now(),
       tag: incoming.tag,
       fault: fault?.fault ?? null,
+      tokens: charged,
     };
     if (logBodies) entry.body = body;
     total++;
