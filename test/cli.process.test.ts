@@ -54,7 +54,7 @@ describe("the CLI in a process of its own", () => {
   test("Ctrl-C to `npm run cli`'s process group cancels the run once and exits 1, as documented", async () => {
     const cli = spawnCli(
       "npm",
-      ["run", "--silent", "cli", "--", "experiment", "run", String(experimentId), "--workers", "1"],
+      ["run", "--silent", "cli", "--", "experiment", "run", String(experimentId), "--workers", "1", "--yes"],
       {
         NOTE_EVAL_URL: t.app.server.url,
         NOTE_EVAL_TOKEN: t.adminToken,

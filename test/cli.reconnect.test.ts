@@ -63,7 +63,7 @@ describe("the CLI across a server restart", () => {
     };
     let interrupt = () => {};
     let finished = false;
-    const ran = main(["experiment", "run", String(experimentId), "--workers", "2"], io).finally(() => (finished = true));
+    const ran = main(["experiment", "run", String(experimentId), "--workers", "2", "--yes"], io).finally(() => (finished = true));
     // A failed expectation must not leave the CLI reconnecting for ever: Ctrl-C twice leaves.
     stopCli = async () => {
       if (finished) return;

@@ -169,9 +169,12 @@ describe("note-eval CLI against a running server", () => {
     const experimentId = Number(/Experiment (\d+)/.exec(created.stdout)![1]);
     expect(created.stdout).toContain("2 case(s), 2 model combination(s)");
 
-    const run = await cli(["experiment", "run", String(experimentId), "--workers", "4", "--max-attempts", "2"]);
+    // Its anthropic models have no price: the cost is unknown, so the run needs --yes without a terminal.
+    const run = await cli(["experiment", "run", String(experimentId), "--workers", "4", "--max-attempts", "2", "--yes"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Estimate for experiment \d+ \(every job; from input sizes\):\n {2}8 notes, 16 grades, /);
+    expect(run.stdout).toContain("total: unknown: anthropic/claude-fake-chat has no price");
     // 2 cases × 2 combinations × 2 replications = 8 notes, × 2 rubrics = 16 grades.
     expect(run.stdout).toMatch(/notes 8\/8 \(0 failed\)\s+grades 16\/16 \(0 failed\).*\[finished\]/);
     expect(run.stdout).toMatch(/run \d+ finished: 8\/8 notes, 16\/16 grades, 0 failed/);
@@ -217,7 +220,7 @@ describe("note-eval CLI against a running server", () => {
       const experimentId = Number(/Experiment (\d+)/.exec(created.stdout)![1]);
       expect(experimentId).not.toBe(base.id);
 
-      const run = await cli(["experiment", "run", String(experimentId), "--workers", "2"], { interruptWhen: /started/ });
+      const run = await cli(["experiment", "run", String(experimentId), "--workers", "2", "--yes"], { interruptWhen: /started/ });
       expect(run.code).toBe(1);
       expect(run.stdout).toContain("Ctrl-C: cancelling run");
       expect(run.stdout).toMatch(/run \d+ cancelled/);
@@ -229,6 +232,65 @@ describe("note-eval CLI against a running server", () => {
     } finally {
       fake.setLatency(0);
     }
+  });
+
+  test("estimate prints calls and costs; run asks above --confirm-above-usd, refuses without a terminal, --yes skips", async () => {
+    const { models } = dataOf(await t.gql(`{ models { id vendor } }`));
+    const openai = models.find((m: { vendor: string }) => m.vendor === "openai").id;
+    // gpt-4.1 (the openai default) writes and grades: every model has a price.
+    const spec = {
+      name: "cli-priced",
+      hyperscribeVersion: "cli-sha",
+      cycleTranscriptOverlaps: [100],
+      noteReplications: 1,
+      gradeReplications: 1,
+      cases: "eligible",
+      models: [{ generatorId: openai, graderId: openai, graderIsReasoning: false }],
+    };
+    await writeFile(path.join(dir, "priced.json"), JSON.stringify(spec));
+    const experimentId = Number(
+      /Experiment (\d+)/.exec((await cli(["experiment", "create", "--file", "priced.json"])).stdout)![1],
+    );
+    const runs = () => countRows(t, `SELECT count(*) FROM experiment_run WHERE experiment_id = $1`, [experimentId]);
+
+    const estimate = await cli(["experiment", "estimate", String(experimentId)]);
+    expect(estimate.code).toBe(0);
+    expect(estimate.stdout).toMatch(/2 notes, 4 grades, 6 calls; tokens [\d.k–]+ in, [\d.k–]+ out/);
+    expect(estimate.stdout).toMatch(/openai\/gpt-4\.1\s+2 notes\s+4 grades {2}\$0\.\d{4} – \$0\.\d{4}/);
+    const json = JSON.parse((await cli(["experiment", "estimate", String(experimentId), "--json"])).stdout);
+    expect(json).toMatchObject({ scope: "all", notes: 2, grades: 4, unpricedModels: [] });
+
+    // Above the threshold without a terminal: refused, nothing started.
+    const refused = await cli(["experiment", "run", String(experimentId), "--confirm-above-usd", "0"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not started: it may cost up to \$0\.\d{4}, more than --confirm-above-usd 0\. Pass --yes/);
+    expect(await runs()).toBe(0);
+    // On a terminal it asks; "n" declines.
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let asked = "";
+    stderr.on("data", (d) => (asked += String(d)));
+    const declined = await main(["experiment", "run", String(experimentId), "--confirm-above-usd", "0"], {
+      stdin: Object.assign(Readable.from([Buffer.from("n\n")]), { isTTY: true }),
+      stdout,
+      stderr,
+      cwd: dir,
+      env: { NOTE_EVAL_URL: t.app.server.url, NOTE_EVAL_TOKEN: t.adminToken },
+      onInterrupt: () => () => undefined,
+    });
+    expect(declined).toBe(1);
+    expect(asked).toMatch(/Start it\? it may cost up to \$0\.\d{4}, more than --confirm-above-usd 0\. \[y\/N\] not started/);
+    expect(await runs()).toBe(0);
+    expect((await cli(["experiment", "run", String(experimentId), "--budget-usd", "abc"])).code).toBe(2);
+
+    // Under the default threshold ($5) it starts without asking, with its budget.
+    const ran = await cli(["experiment", "run", String(experimentId), "--budget-usd", "2"]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/run \d+ finished: 2\/2 notes, 4\/4 grades, 0 failed/);
+    const [row] = await t.app.db.query(`SELECT budget_usd::float8 AS budget FROM experiment_run WHERE experiment_id = $1`, [
+      experimentId,
+    ]);
+    expect(row.budget).toBe(2);
   });
 
   test("usage and API errors exit with 2", async () => {

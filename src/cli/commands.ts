@@ -8,6 +8,7 @@ import { collectExportRows, toCsv } from "./export";
 import { readSecret, type CliIo } from "./io";
 import { UsageError } from "./options";
 import { runExperiment } from "./run";
+import { confirmRunCost, DEFAULT_CONFIRM_ABOVE_USD, experimentEstimate, fetchEstimate, usdOption } from "./estimate";
 
 export interface CommandContext {
   io: CliIo;
@@ -244,19 +245,29 @@ export async function experimentRun({ io, client, args }: CommandContext): Promi
     workers: { type: "string" },
     "max-attempts": { type: "string" },
     "retry-failed": { type: "boolean" },
+    "budget-usd": { type: "string" },
+    "confirm-above-usd": { type: "string" },
+    yes: { type: "boolean", short: "y" },
   });
   const experimentId = idArg(positionals[0], "experiment id");
-  const outcome = await runExperiment(
-    client,
-    {
-      experimentId,
-      workers: intOption(values.workers, "--workers", 3),
-      maxAttempts: intOption(values["max-attempts"], "--max-attempts", 3),
-      retryFailed: values["retry-failed"] ?? false,
-    },
-    io,
-  );
+  const workers = intOption(values.workers, "--workers", 3);
+  const maxAttempts = intOption(values["max-attempts"], "--max-attempts", 3);
+  const retryFailed = values["retry-failed"] ?? false;
+  const budgetUsd = usdOption(values["budget-usd"], "--budget-usd");
+  const aboveUsd = usdOption(values["confirm-above-usd"], "--confirm-above-usd") ?? DEFAULT_CONFIRM_ABOVE_USD;
+  const estimate = await fetchEstimate(client, experimentId, retryFailed);
+  const confirmation = await confirmRunCost(io, experimentId, estimate, { aboveUsd, budgetUsd, yes: values.yes ?? false });
+  if (confirmation !== "go") return confirmation === "refused" ? 2 : 1;
+  const outcome = await runExperiment(client, { experimentId, workers, maxAttempts, retryFailed, budgetUsd }, io);
   return outcome.exitCode;
+}
+
+export async function experimentEstimateCommand({ io, client, args }: CommandContext): Promise<number> {
+  const { values, positionals } = parse(args, { "retry-failed": { type: "boolean" }, json: { type: "boolean" } });
+  return experimentEstimate(io, client, idArg(positionals[0], "experiment id"), {
+    retryFailed: values["retry-failed"] ?? false,
+    json: values.json ?? false,
+  });
 }
 
 export async function experimentExport({ io, client, args }: CommandContext): Promise<number> {

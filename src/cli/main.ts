@@ -23,6 +23,7 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     list: commands.experimentList,
     create: commands.experimentCreate,
     clone: experimentClone,
+    estimate: commands.experimentEstimateCommand,
     run: commands.experimentRun,
     export: commands.experimentExport,
     report: experimentReport,
@@ -47,7 +48,9 @@ export const USAGE = `Usage: note-eval [--url URL] [--token TOKEN] <command>
   experiment create --file spec.json [--generator NAME] [--version V]
   experiment clone <id> --name NAME [--version V] [--generator G] [--overlaps 50,100]
                    [--note-replications N] [--grade-replications N]   same cases and combinations
-  experiment run <id> [--workers N] [--max-attempts N] [--retry-failed]
+  experiment estimate <id> [--retry-failed] [--json]   calls, tokens and cost range a run would take now
+  experiment run <id> [--workers N] [--max-attempts N] [--retry-failed] [--budget-usd USD]
+                 [--confirm-above-usd USD (default 5)] [--yes]   prints the estimate; asks above the threshold
   experiment export <id> [--format csv|json] [--out FILE]
   experiment report <id> [--format table|json|csv|md]   means with CIs, variance split, agreement, worst criteria
   compare <arm> <arm>… [--baseline N] [--normalised] [--seed S] [--format table|json|csv|md]

@@ -18,6 +18,8 @@ export interface RunOptions {
   workers: number;
   maxAttempts: number;
   retryFailed: boolean;
+  /** USD the run may spend (it pauses before passing it); null: no budget. */
+  budgetUsd?: number | null;
   /** Non-terminal output: ms between progress lines. */
   lineIntervalMs?: number;
 }
@@ -39,9 +41,9 @@ export async function runExperiment(client: GraphQLClient, options: RunOptions, 
   const { startExperimentRun: run } = await client.request<{
     startExperimentRun: { id: number; status: string; skippedCases: unknown[] };
   }>(
-    `mutation($e: Int!, $w: Int!, $m: Int!, $r: Boolean!) {
-      startExperimentRun(experimentId: $e, workers: $w, maxAttempts: $m, retryFailed: $r) { id status skippedCases } }`,
-    { e: options.experimentId, w: options.workers, m: options.maxAttempts, r: options.retryFailed },
+    `mutation($e: Int!, $w: Int!, $m: Int!, $r: Boolean!, $b: Float) {
+      startExperimentRun(experimentId: $e, workers: $w, maxAttempts: $m, retryFailed: $r, budgetUsd: $b) { id status skippedCases } }`,
+    { e: options.experimentId, w: options.workers, m: options.maxAttempts, r: options.retryFailed, b: options.budgetUsd ?? null },
   );
   const view = new ProgressView({ out: io.stdout, lineIntervalMs: options.lineIntervalMs });
 
