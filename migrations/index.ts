@@ -9,6 +9,7 @@ import { TokensAndAudit1795800109593 } from "./1795800109593-tokens-and-audit";
 import { UnpricedCost1795804216798 } from "./1795804216798-unpriced-cost";
 import { LlmLimitMembers1795804887967 } from "./1795804887967-llm-limit-members";
 import { RunBudget1795804903934 } from "./1795804903934-run-budget";
+import { LlmLimitLiveUntil1795805226449 } from "./1795805226449-llm-limit-live-until";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   UnpricedCost1795804216798,
   LlmLimitMembers1795804887967,
   RunBudget1795804903934,
+  LlmLimitLiveUntil1795805226449,
 ];

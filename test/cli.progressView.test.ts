@@ -91,3 +91,24 @@ test("two SIGINTs of one keypress (the terminal's and npm's forwarded copy) coun
   onSignal();
   expect(calls).toEqual([1000, 3005]);
 });
+
+test("each vendor key's limit, its processes and the reason of its last change show below the bars and in the plain line", () => {
+  const limits = [
+    {
+      vendor: "openai",
+      baseUrl: "http://127.0.0.1:8787/v1",
+      limit: 16,
+      processes: 2,
+      reason: "halved to 8 on a 429; paused 1000 ms",
+    },
+  ];
+  const screen = new Screen();
+  new ProgressView({ out: screen }).update({ ...snapshot(2), limits });
+  expect(screen.rows).toContain(
+    "openai http://127.0.0.1:8787/v1: limit 16 across 2 processes (halved to 8 on a 429; paused 1000 ms)",
+  );
+  let plain = "";
+  const out = new Writable({ write: (chunk: Buffer, _e, done) => ((plain += String(chunk)), done()) });
+  new ProgressView({ out }).update({ ...snapshot(2), limits: [{ ...limits[0], processes: 1, reason: null }] });
+  expect(plain).toMatch(/ETA \? {2}openai http:\/\/127\.0\.0\.1:8787\/v1: limit 16\n$/);
+});

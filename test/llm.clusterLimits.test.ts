@@ -7,7 +7,7 @@ import { Pool } from "pg";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { gradeNote, makeLlmClients, type LlmClients } from "../src/llm";
 import { ClusterShare } from "../src/llm/limits/cluster-share";
-import type { Query } from "../src/llm/limits/cluster-store";
+import { readKeyLimits, type Query } from "../src/llm/limits/cluster-store";
 import { createTestDatabase } from "./support/database";
 import { SECRET_KEY, specFor, testLlmConfig } from "./support/fake-llm";
 
@@ -18,6 +18,7 @@ const BURST_ENV = { LLM_TRANSPORT_RETRIES: "8", LLM_BACKOFF_BASE_MS: "20" };
 let server: FakeLlmServer;
 let pool: Pool;
 const members: ClusterShare[] = [];
+const query: Query = async (sql, parameters) => (await pool.query(sql, parameters as unknown[])).rows;
 
 beforeAll(async () => {
   server = await makeFakeLlmServer({ seed: 12, logBodies: false, latencyMs: 10 });
@@ -36,11 +37,11 @@ afterAll(async () => {
 /** One process's clients; `database.down = true` makes every query fail as an unreachable database would. */
 function processClients(env: Record<string, string> = {}) {
   const database = { down: false };
-  const query: Query = async (sql, parameters) => {
-    if (database.down) throw new Error("connect ECONNREFUSED 127.0.0.1:5432");
-    return (await pool.query(sql, parameters as unknown[])).rows;
-  };
-  const cluster = new ClusterShare({ query, heartbeatMs: HEARTBEAT_MS });
+  const cluster = new ClusterShare({
+    query: (sql, parameters) =>
+      database.down ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")) : query(sql, parameters),
+    heartbeatMs: HEARTBEAT_MS,
+  });
   members.push(cluster);
   const clients = makeLlmClients(testLlmConfig({ ...BURST_ENV, ...env }), { cluster });
   return { clients, cluster, database };
@@ -81,6 +82,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
 const keyState = (clients: LlmClients) => clients.limitStates()[0];
 
 test("two processes take half the ceiling each, keep their share through a database outage, and one takes the whole when the other leaves", async () => {
+  const startedAt = new Date();
   const a = processClients({ LLM_MAX_CONCURRENCY_PER_KEY: "8" });
   const b = processClients({ LLM_MAX_CONCURRENCY_PER_KEY: "8" });
   const pumpA = pump(a.clients, 8);
@@ -99,6 +101,16 @@ test("two processes take half the ceiling each, keep their share through a datab
     ["openai", server.openaiBaseUrl, 4],
   ]);
   expect(JSON.stringify(rows)).not.toContain(SECRET_KEY);
+  // Progress on any process reads the key's limit across both (src/runner/progress-limits.ts).
+  expect(await readKeyLimits(query, ["openai"], startedAt)).toEqual([
+    expect.objectContaining({
+      baseUrl: server.openaiBaseUrl,
+      limit: 8,
+      processes: 2,
+      share: 0.5,
+      reason: "1/2 of the key (2 processes use it): limit 4, ceiling 4 of 8",
+    }),
+  ]);
 
   // A's database goes away: its calls go on at the last known share.
   a.database.down = true;

@@ -35,6 +35,7 @@ function emptyProgress(): Progress {
     budgetUsd: null,
     spentUsd: null,
     elapsedMs: 0,
+    limits: [],
     etaMs: null,
     done: false,
     at: 0,

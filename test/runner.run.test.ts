@@ -1,6 +1,6 @@
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { dataOf, errorCodeOf, startTestApp, type TestApp } from "./support/app";
-import { countRows, seedExperiment, startRun, TWO_COMBINATIONS, waitForRunEnd } from "./support/experiment";
+import { countRows, KEY, seedExperiment, startRun, TWO_COMBINATIONS, waitForRunEnd } from "./support/experiment";
 
 const FAST_LLM = {
   LLM_BACKOFF_BASE_MS: "1",
@@ -113,7 +113,7 @@ describe("a run of a multi-case, two-combination, two-overlap experiment", () =>
 
     const { experimentProgress } = dataOf(
       await t.gql(
-        `query($e: Int!) { experimentProgress(experimentId: $e) { done runStatus etaMs inputTokens costUsd notes { expected succeeded failed running pending } grades { expected succeeded failed running pending } } }`,
+        `query($e: Int!) { experimentProgress(experimentId: $e) { done runStatus etaMs inputTokens costUsd notes { expected succeeded failed running pending } grades { expected succeeded failed running pending } limits { vendor baseUrl limit processes share reason } } }`,
         { e: id },
       ),
     );
@@ -125,6 +125,17 @@ describe("a run of a multi-case, two-combination, two-overlap experiment", () =>
       grades: { expected: 96, succeeded: 96, failed: 0, running: 0, pending: 0 },
     });
     expect(experimentProgress.inputTokens).toBeGreaterThan(0);
+    // Each key's limit, named by vendor and base URL (never the key), and why it is what it is.
+    expect(experimentProgress.limits).toEqual([
+      expect.objectContaining({
+        vendor: "anthropic",
+        baseUrl: fake.anthropicBaseUrl,
+        limit: 256,
+        reason: "the ceiling (no 429 yet)",
+      }),
+      expect.objectContaining({ vendor: "openai", baseUrl: fake.openaiBaseUrl, limit: 256, reason: "the ceiling (no 429 yet)" }),
+    ]);
+    expect(JSON.stringify(experimentProgress)).not.toContain(KEY);
   });
 
   test("a second start of a finished experiment plans nothing new and calls no model", async () => {

@@ -17,6 +17,31 @@ export class JobCounts {
   pending!: number;
 }
 
+@ObjectType({
+  description:
+    "A vendor key's limit across every process of the cluster (the key is named by vendor and base URL only, never shown)",
+})
+export class KeyLimit {
+  @Field()
+  vendor!: string;
+  @Field()
+  baseUrl!: string;
+  @Field(() => Int, {
+    description: "Requests in flight the processes using the key allow together now (the last known when none does)",
+  })
+  limit!: number;
+  @Field(() => Int)
+  inFlight!: number;
+  @Field(() => Int, { description: "Processes using the key now; each takes 1/processes of its limits" })
+  processes!: number;
+  @Field(() => Float, { description: "Each process's share of the key's limits (1 when alone)" })
+  share!: number;
+  @Field(() => String, { nullable: true, description: "Why a process's limit last changed, in words" })
+  reason!: string | null;
+  @Field(() => Float, { nullable: true, description: "When it changed, epoch ms" })
+  changedAt!: number | null;
+}
+
 @ObjectType()
 export class ExperimentProgress {
   @Field(() => Int)
@@ -56,6 +81,8 @@ export class ExperimentProgress {
   done!: boolean;
   @Field(() => Float, { description: "Server time of this snapshot, epoch ms" })
   at!: number;
+  @Field(() => [KeyLimit], { description: "The limits of the keys this experiment's vendors used since the run started" })
+  limits!: KeyLimit[];
 }
 
 export enum ExperimentEventType {

@@ -26,12 +26,23 @@ export interface ProgressSnapshot {
   unpriced: number;
   elapsedMs: number;
   etaMs: number | null;
+  /** Each vendor key's limit across the cluster (absent from servers older than it). */
+  limits?: KeyLimitSnapshot[];
+}
+
+export interface KeyLimitSnapshot {
+  vendor: string;
+  baseUrl: string;
+  limit: number;
+  processes: number;
+  reason: string | null;
 }
 
 /** The fields of ExperimentProgress that the view needs, for queries and subscriptions. */
 export const PROGRESS_FIELDS =
   "runId runStatus done inputTokens outputTokens costUsd unpriced elapsedMs etaMs " +
-  "notes { expected succeeded failed running pending } grades { expected succeeded failed running pending }";
+  "notes { expected succeeded failed running pending } grades { expected succeeded failed running pending } " +
+  "limits { vendor baseUrl limit processes reason }";
 
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "?";
@@ -66,7 +77,13 @@ function countsLine(label: string, c: JobCounts, width: number): string {
   );
 }
 
-/** The lines of one snapshot (three, of at most `columns` characters where the bar allows). */
+/** "openai http://127.0.0.1:8787/v1: limit 16 across 2 processes (halved to 16 on a 429; …)" */
+export function formatLimit(l: KeyLimitSnapshot): string {
+  const across = l.processes > 1 ? ` across ${l.processes} processes` : "";
+  return `${l.vendor} ${l.baseUrl}: limit ${l.limit}${across}${l.reason ? ` (${l.reason})` : ""}`;
+}
+
+/** The lines of one snapshot (three, then one per vendor key, of at most `columns` characters where the bar allows). */
 export function renderProgress(p: ProgressSnapshot, columns = 80): string[] {
   const width = Math.max(10, Math.min(40, columns - 50));
   const status = p.runStatus && p.runStatus !== "running" ? `  [${p.runStatus}]` : "";
@@ -75,6 +92,7 @@ export function renderProgress(p: ProgressSnapshot, columns = 80): string[] {
     countsLine("grades", p.grades, width),
     `cost ${formatCost(p.costUsd, p.unpriced)}  tokens ${formatTokens(p.inputTokens)} in / ${formatTokens(p.outputTokens)} out  ` +
       `elapsed ${formatDuration(p.elapsedMs)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}${status}`,
+    ...(p.limits ?? []).map((l) => formatLimit(l).slice(0, columns)),
   ];
 }
 
@@ -144,7 +162,9 @@ export class ProgressView {
     this.options.out.write(
       `notes ${n.succeeded}/${n.expected} (${n.failed} failed)  grades ${g.succeeded}/${g.expected} (${g.failed} failed)  ` +
         `cost ${formatCost(p.costUsd, p.unpriced)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}` +
-        `${p.runStatus && p.runStatus !== "running" ? `  [${p.runStatus}]` : ""}\n`,
+        `${p.runStatus && p.runStatus !== "running" ? `  [${p.runStatus}]` : ""}` +
+        (p.limits ?? []).map((l) => `  ${formatLimit(l)}`).join("") +
+        "\n",
     );
   }
 }

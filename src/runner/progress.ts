@@ -4,6 +4,7 @@
  */
 import type { EntityManager } from "typeorm";
 import type { RunStatus } from "../../entities/job-status";
+import { queryKeyLimits } from "./progress-limits";
 import type { JobCounts, Progress } from "./types";
 
 type Db = Pick<EntityManager, "query">;
@@ -84,14 +85,17 @@ export async function queryProgress(db: Db, experimentId: number): Promise<Progr
     ) as Promise<StatusRow[]>,
     latestRun(db, experimentId),
   ]);
-  const finishedSince: { n: number }[] = run?.startedAt
-    ? await db.query(
-        `SELECT (SELECT count(*) FROM experiment_result WHERE experiment_id = $1 AND run_id = $2 AND status IN ('succeeded', 'failed'))
+  const [finishedSince, limits] = await Promise.all([
+    run?.startedAt
+      ? (db.query(
+          `SELECT (SELECT count(*) FROM experiment_result WHERE experiment_id = $1 AND run_id = $2 AND status IN ('succeeded', 'failed'))
               + (SELECT count(*) FROM experiment_result_score WHERE experiment_id = $1 AND run_id = $2 AND status IN ('succeeded', 'failed')) AS n`,
-        [experimentId, run.id],
-      )
-    : [{ n: 0 }];
-  return buildProgress(experimentId, noteRows, gradeRows, run, Number(finishedSince[0].n));
+          [experimentId, run.id],
+        ) as Promise<{ n: number }[]>)
+      : [{ n: 0 }],
+    queryKeyLimits(db, experimentId, run),
+  ]);
+  return { ...buildProgress(experimentId, noteRows, gradeRows, run, Number(finishedSince[0].n)), limits };
 }
 
 function buildProgress(
@@ -100,7 +104,7 @@ function buildProgress(
   gradeRows: StatusRow[],
   run: RunTiming | null,
   finishedThisRun: number,
-): Progress {
+): Omit<Progress, "limits"> {
   const notes = emptyCounts();
   const grades = emptyCounts();
   let inputTokens = 0;

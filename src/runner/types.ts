@@ -18,6 +18,7 @@
  * - driver: one process's work on one run (run-driver.ts); the runner (runner.ts) holds the
  *   process's drivers.
  */
+import type { KeyLimit } from "../llm/limits/cluster-store";
 import type { ExperimentResult } from "../../entities/experiment-result";
 import type { ExperimentResultScore } from "../../entities/experiment-result-score";
 import type { RunStatus } from "../../entities/job-status";
@@ -74,6 +75,8 @@ export interface Progress {
   done: boolean;
   /** Server time of this snapshot, epoch ms. */
   at: number;
+  /** Each vendor key's limit across the cluster and why it last changed (./progress-limits.ts). */
+  limits: KeyLimit[];
 }
 
 export type RunEventType = "run_started" | "run_finished" | "run_cancelled" | "run_interrupted" | "run_failed" | "run_paused";

@@ -36,8 +36,8 @@ export function vendorScope(vendor: Vendor): string {
 }
 
 /**
- * Writes `rows` as `member`'s, deletes its rows of `left`, and returns for each scope of `rows` how
- * many other members were seen within `liveMs`.
+ * Writes `rows` as `member`'s, live for `liveMs`, deletes its rows of `left`, and returns for each
+ * scope of `rows` how many other members are live.
  */
 export async function heartbeat(
   query: Query,
@@ -50,14 +50,16 @@ export async function heartbeat(
     `WITH purged AS (DELETE FROM llm_limit_member WHERE seen_at < now() - interval '${PURGE_AFTER}'),
           gone AS (DELETE FROM llm_limit_member WHERE member = $1 AND scope = ANY($2::text[])),
           written AS (
-            INSERT INTO llm_limit_member AS m (scope, member, vendor, base_url, limit_now, in_flight, reason, changed_at, seen_at)
-            SELECT t.scope, $1, t.vendor, t.base_url, t.limit_now, t.in_flight, t.reason, to_timestamp(t.changed_ms / 1000.0), now()
+            INSERT INTO llm_limit_member AS m (scope, member, vendor, base_url, limit_now, in_flight, reason, changed_at, seen_at, live_until)
+            SELECT t.scope, $1, t.vendor, t.base_url, t.limit_now, t.in_flight, t.reason, to_timestamp(t.changed_ms / 1000.0), now(),
+                   now() + $10 * interval '1 millisecond'
             FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::float8[])
                  AS t(scope, vendor, base_url, limit_now, in_flight, reason, changed_ms)
             ON CONFLICT (scope, member) DO UPDATE SET limit_now = excluded.limit_now, in_flight = excluded.in_flight,
-              reason = excluded.reason, changed_at = excluded.changed_at, seen_at = excluded.seen_at)
+              reason = excluded.reason, changed_at = excluded.changed_at, seen_at = excluded.seen_at,
+              live_until = excluded.live_until)
      SELECT scope, count(*)::int AS others FROM llm_limit_member
-     WHERE scope = ANY($3::text[]) AND member <> $1 AND seen_at > now() - $10 * interval '1 millisecond'
+     WHERE scope = ANY($3::text[]) AND member <> $1 AND live_until > now()
      GROUP BY scope`,
     [
       member,
@@ -78,4 +80,55 @@ export async function heartbeat(
 /** Deletes every row of `member` (a process leaving: the others take its share at their next heartbeat). */
 export async function leave(query: Query, member: string): Promise<void> {
   await query(`DELETE FROM llm_limit_member WHERE member = $1`, [member]);
+}
+
+/** A key's limit across the cluster, as progress shows it (named by vendor and base URL only). */
+export interface KeyLimit {
+  vendor: Vendor;
+  baseUrl: string;
+  /** Requests in flight the live processes allow together (the last known limit when none is live). */
+  limit: number;
+  inFlight: number;
+  /** Processes using the key now. */
+  processes: number;
+  /** Each live process's share of the key (1/processes); 1 when none is live. */
+  share: number;
+  /** Why a process's limit last changed, and when (epoch ms). */
+  reason: string | null;
+  changedAt: number | null;
+}
+
+/** The keys of `vendors` used since `since`, one entry per key, newest change first within a vendor. */
+export async function readKeyLimits(query: Query, vendors: string[], since: Date): Promise<KeyLimit[]> {
+  const rows = (await query(
+    `SELECT vendor, base_url,
+            count(*) FILTER (WHERE live_until > now())::int AS processes,
+            coalesce(sum(limit_now) FILTER (WHERE live_until > now()), (array_agg(limit_now ORDER BY seen_at DESC))[1])::int AS "limit",
+            coalesce(sum(in_flight) FILTER (WHERE live_until > now()), 0)::int AS in_flight,
+            (array_agg(reason ORDER BY changed_at DESC NULLS LAST))[1] AS reason,
+            max(changed_at) AS changed_at
+     FROM llm_limit_member
+     WHERE scope LIKE 'key:%' AND vendor = ANY($1::text[]) AND seen_at >= $2
+     GROUP BY scope, vendor, base_url
+     ORDER BY vendor, base_url, max(changed_at) DESC NULLS LAST`,
+    [vendors, since],
+  )) as {
+    vendor: Vendor;
+    base_url: string;
+    processes: number;
+    limit: number | null;
+    in_flight: number;
+    reason: string | null;
+    changed_at: Date | null;
+  }[];
+  return rows.map((r) => ({
+    vendor: r.vendor,
+    baseUrl: r.base_url,
+    limit: r.limit ?? 0,
+    inFlight: r.in_flight,
+    processes: r.processes,
+    share: r.processes > 0 ? 1 / r.processes : 1,
+    reason: r.reason,
+    changedAt: r.changed_at ? r.changed_at.getTime() : null,
+  }));
 }

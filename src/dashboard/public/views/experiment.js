@@ -53,6 +53,16 @@ function progressView(p) {
       h("span", {}, h("b", {}, fmtDuration(p.elapsedMs)), "elapsed"),
       h("span", { "data-testid": "eta" }, h("b", {}, p.done ? "done" : fmtDuration(p.etaMs)), "ETA"),
     ),
+    // Each vendor key's limit across the cluster and why it last changed (keys by vendor and base URL only).
+    ...(p.limits ?? []).map((l) =>
+      h(
+        "div",
+        { class: "legend", "data-testid": "limit" },
+        `${l.vendor} ${l.baseUrl}: limit ${l.limit}`,
+        l.processes > 1 ? ` across ${l.processes} processes` : "",
+        l.reason ? h("span", { class: "muted" }, ` (${l.reason})`) : null,
+      ),
+    ),
   ];
 }
 
