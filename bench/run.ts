@@ -7,6 +7,8 @@
  * processes (Postgres LISTEN/NOTIFY); merged likewise when it is the only scenario.
  * `npm run bench -- --only ratelimit [--modes adaptive,fixed-3,fixed-64] [--rate R,T,windowMs,latencyMs]`: the standard workload against a
  * vendor's rate limits, adaptive against fixed workers 3 and 64 (bench/ratelimit.ts); merged likewise.
+ * `npm run bench -- --only processes`: throughput with 1, 2 and 3 server processes on one run
+ * (bench/processes.ts); merged likewise when it is the only scenario.
  *
  * Starts an embedded Postgres (fresh temp folder, default durability), the fake vendor server and
  * the server as child processes, drives the server through GraphQL over HTTP and graphql-ws only,
@@ -34,6 +36,7 @@ import { percentile, round, spread, type Spread } from "./lib/stats";
 import { createExperiment, plannedJobs, seed, startRun, type ExperimentShape, type Seed } from "./lib/workload";
 import { generatorOverhead, writeGeneratorsFile, type GeneratorFigures } from "./generator";
 import { rateLimitScenario } from "./ratelimit";
+import { throughputByProcesses } from "./processes";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -549,6 +552,29 @@ async function main(): Promise<void> {
         return;
       }
       results.crossProcess = crossProcess;
+    }
+
+    if (ONLY.has("processes")) {
+      await fake.admin("POST", "latency", { ms: 0 });
+      const { figures, raw } = await throughputByProcesses({
+        seed: ctx.seed,
+        shape: STANDARD,
+        reps: REPS,
+        start: (role, label) => server(ctx, label, { ROLE: role, RUN_POLL_MS: "100" }),
+        log,
+      });
+      const processes = { ...figures, measuredAt: new Date().toISOString(), ...gitCommit() };
+      console.log(`throughput by processes: ${JSON.stringify(processes)}`);
+      if (ONLY.size === 1 && fs.existsSync(OUT)) {
+        // Alone: its figures join the last full results instead of replacing them.
+        const previous = JSON.parse(fs.readFileSync(OUT, "utf8"));
+        previous.figures.processes = processes;
+        previous.raw.processes = raw;
+        await writeJson(OUT, previous);
+        console.log(`results: ${OUT} (processes figures merged)`);
+        return;
+      }
+      results.processes = processes;
     }
 
     const of = <T>(reps: T[], pick: (r: T) => number) => (reps.length ? spread(reps.map(pick)) : undefined);
