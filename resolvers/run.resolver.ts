@@ -6,7 +6,8 @@ import { CriterionSense, Rubric } from "../entities/rubric";
 import { CriterionScore } from "../entities/score";
 import type { Context } from "../src/context";
 import { topics } from "../src/events/event-bus";
-import { startWith } from "../src/events/iterators";
+import { filterIterator, startWith } from "../src/events/iterators";
+import { makeProgressOrder } from "../src/runner/progress-order";
 import type { Progress } from "../src/runner/types";
 import { encodeCursor } from "../src/services/runs";
 import { ExperimentProgress, ExperimentResultConnection, ExperimentResultEvent } from "./types/run.types";
@@ -123,7 +124,11 @@ export class RunResolver {
       const { services, bus } = context as Context;
       await services.experiments.getOrThrow(args.experimentId);
       const stream = bus.subscribe<Progress>(topics.experimentProgress(args.experimentId));
-      return startWith(() => services.runs.progress(args.experimentId), stream);
+      // Snapshots read on several processes arrive out of order: a subscriber never sees progress go back.
+      return filterIterator(
+        startWith(() => services.runs.progress(args.experimentId), stream),
+        makeProgressOrder(),
+      );
     },
   })
   progressUpdates(@Arg("experimentId", () => Int) _experimentId: number, @Root() progress: Progress): Progress {

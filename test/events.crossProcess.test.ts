@@ -2,7 +2,8 @@
  * Two server processes on one database: a run driven by one (a child process) is watched through
  * graphql-ws on the other (this process). Every job's events arrive, in order per job, with their
  * rows loaded on the receiving side; after the listener's connection is cut it reconnects and the
- * progress subscribers get the current state again.
+ * progress subscribers get the current state again. A job whose end was written but never announced
+ * (its publisher died) still reaches subscribers, from its row.
  */
 import type { Client as WsClient } from "graphql-ws";
 import { Client } from "pg";
@@ -123,6 +124,78 @@ test("a subscriber on one process receives every job's events from the process t
     expect({ job, ranks }).toEqual({ job, ranks: [...ranks].sort((a, b) => a - b) });
     expect({ job, last: types.at(-1) }).toEqual({ job, last: "succeeded" });
   }
+});
+
+test("a job that ended without its event (its publisher died) reaches subscribers from its row, once, and nothing of it after", async () => {
+  const seeded = await seedExperiment(api, fake, { name: "lost", cases: 1 });
+  const events: Event[] = [];
+  const progress: unknown[] = [];
+  collect(
+    `subscription($e: Int!) { experimentResultEvents(experimentId: $e) { type resultId attempt result { id caseName } grade { id experimentResultId } } }`,
+    { e: seeded.experimentId },
+    events,
+    "experimentResultEvents",
+  );
+  collect(
+    `subscription($e: Int!) { experimentProgress(experimentId: $e) { done } }`,
+    { e: seeded.experimentId },
+    progress,
+    "experimentProgress",
+  );
+  await until(() => progress.length === 1, "both subscriptions live");
+
+  // What a process writes before it is SIGKILLed between its commit and its NOTIFY: the row, no event.
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  let noteId: number;
+  try {
+    const { rows: runs } = await admin.query(
+      `INSERT INTO experiment_run (experiment_id, status, workers, max_attempts, started_at, finished_at)
+       VALUES ($1, 'finished', 1, 3, now(), now()) RETURNING id`,
+      [seeded.experimentId],
+    );
+    const { rows } = await admin.query(
+      `INSERT INTO experiment_result (experiment_id, experiment_name, hyperscribe_version, case_id, case_name, experiment_model_id,
+         cycle_transcript_overlap, note_replication, status, attempts, run_id, started_at, finished_at)
+       VALUES ($1, 'lost', 'test-sha', $2, 'lost-case-0', $3, 100, 1, 'succeeded', 1, $4, now(), now()) RETURNING id`,
+      [seeded.experimentId, seeded.caseIds[0], seeded.combinationIds[0], runs[0].id],
+    );
+    noteId = rows[0].id;
+    // A late event of that job (published here after the catch-up delivered its end) must not follow its final event.
+    await until(() => events.length === 1, "the caught-up final event", 20_000);
+    api.app.bus.publish(`experiment-events:${seeded.experimentId}`, {
+      type: "note_started",
+      experimentId: seeded.experimentId,
+      runId: runs[0].id,
+      at: Date.now(),
+      resultId: noteId,
+      scoreJobId: null,
+      attempt: 1,
+      error: null,
+      progress: {},
+      result: null,
+      grade: null,
+    });
+    api.app.bus.publish(`experiment-events:${seeded.experimentId}`, {
+      type: "run_finished",
+      experimentId: seeded.experimentId,
+      runId: runs[0].id,
+      at: Date.now(),
+      resultId: null,
+      scoreJobId: null,
+      attempt: null,
+      error: null,
+      progress: {},
+    });
+  } finally {
+    await admin.end();
+  }
+  await until(() => events.length === 2, "the run event published after it");
+  expect(failures).toEqual([]);
+  expect(events.map((e) => [e.type, e.resultId, e.attempt, e.result?.id])).toEqual([
+    ["note_succeeded", noteId, 1, noteId],
+    ["run_finished", null, null, undefined],
+  ]);
 });
 
 test("a listener whose connection is cut reconnects and gives progress subscribers the current state", async () => {

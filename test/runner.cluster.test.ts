@@ -3,13 +3,19 @@
  * process starts the run; the other two drive it together. Mid-run the `all` process is SIGKILLed,
  * then Postgres is stopped for longer than the outage grace and started again: the worker's run is
  * left interrupted, recorded once Postgres is back, and resumed by itself. Afterwards every planned
- * note and grade exists exactly once, the fake vendor saw at most the planned calls plus those in
- * flight at the two faults, and no run is left running.
+ * note and grade exists exactly once, the fake vendor saw at most the planned calls plus those of
+ * the jobs in flight at the two faults, and no run is left running. A graphql-ws client of the api
+ * process received every job's final event, once, after the job's other events, and progress that
+ * never went back and ended with the database's counts, across both faults (the final events that
+ * the killed process committed but never sent, or that the api's listener missed while Postgres was
+ * down, are caught up from the job rows).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { createClient } from "graphql-ws";
 import { Client } from "pg";
+import WebSocket from "ws";
 import { findFreePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/db/embedded-postgres";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { dataOf, type TestApp } from "./support/app";
@@ -80,6 +86,72 @@ describe("three processes on one run", () => {
     return child;
   }
 
+  interface Counts {
+    expected: number;
+    succeeded: number;
+    failed: number;
+  }
+  interface ProgressSeen {
+    runStatus: string;
+    done: boolean;
+    notes: Counts;
+    grades: Counts;
+  }
+  const PROGRESS = `runStatus done notes { expected succeeded failed } grades { expected succeeded failed }`;
+
+  /**
+   * A graphql-ws client of `server` on the experiment's events and progress, reconnecting as the
+   * project's clients do; records each job's event types in arrival order.
+   */
+  function watch(server: ChildServer, experimentId: number) {
+    const client = createClient({
+      url: server.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { token: server.token },
+      retryAttempts: Infinity,
+      shouldRetry: () => true,
+      retryWait: () => new Promise((r) => setTimeout(r, 200)),
+    });
+    const byJob = new Map<string, string[]>();
+    const eventProgress: ProgressSeen[] = [];
+    const progress: ProgressSeen[] = [];
+    const errors: unknown[] = [];
+    const sink = <T>(next: (data: T) => void) => ({
+      next: ({ data, errors: e }: { data?: T | null; errors?: unknown }) => (e ? errors.push(e) : next(data!)),
+      error: (e: unknown) => errors.push(e),
+      complete: () => undefined,
+    });
+    client.subscribe<{
+      experimentResultEvents: { type: string; resultId: number | null; grade: { id: number } | null; progress: ProgressSeen };
+    }>(
+      {
+        query: `subscription($e: Int!) { experimentResultEvents(experimentId: $e) { type resultId grade { id } progress { ${PROGRESS} } } }`,
+        variables: { e: experimentId },
+      },
+      sink(({ experimentResultEvents: event }) => {
+        const [kind, type] = event.type.split("_");
+        if (kind === "run") return;
+        const job = kind === "note" ? `note:${event.resultId}` : `grade:${event.grade?.id}`;
+        byJob.set(job, [...(byJob.get(job) ?? []), type]);
+        eventProgress.push(event.progress);
+      }),
+    );
+    let onFirst!: () => void;
+    const subscribed = new Promise<void>((r) => (onFirst = r));
+    client.subscribe<{ experimentProgress: ProgressSeen }>(
+      {
+        query: `subscription($e: Int!) { experimentProgress(experimentId: $e) { ${PROGRESS} } }`,
+        variables: { e: experimentId },
+      },
+      sink(({ experimentProgress: p }) => {
+        progress.push(p);
+        onFirst();
+      }),
+    );
+    const finals = () => [...byJob.values()].filter((types) => types.includes("succeeded") || types.includes("failed")).length;
+    return { subscribed, byJob, eventProgress, progress, errors, finals, close: () => client.dispose() };
+  }
+
   async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
@@ -99,6 +171,8 @@ describe("three processes on one run", () => {
     });
     fake.setLatency(80);
     const callsBefore = fake.requestCount();
+    const watcher = watch(api, seeded.experimentId);
+    await watcher.subscribed;
     const { startExperimentRun } = dataOf(
       await api.gql(`mutation($e: Int!) { startExperimentRun(experimentId: $e, workers: ${WORKERS}) { id } }`, {
         e: seeded.experimentId,
@@ -114,6 +188,9 @@ describe("three processes on one run", () => {
     );
     all.process.kill("SIGKILL");
     await all.exited;
+    // The killed process's jobs stay running until their lease runs out: they are among these.
+    const runningAtKill = await count(`SELECT (SELECT count(*) FROM experiment_result WHERE status = 'running')
+      + (SELECT count(*) FROM experiment_result_score WHERE status = 'running')`);
 
     // Postgres goes away for longer than the outage grace, with the worker's calls in flight.
     const succeeded = await count(`SELECT count(*) FROM experiment_result WHERE status = 'succeeded'`);
@@ -138,9 +215,58 @@ describe("three processes on one run", () => {
     expect(await count(`SELECT count(*) FROM experiment_result_score WHERE status = 'succeeded'`)).toBe(GRADES);
     expect(await count(`SELECT count(*) FROM experiment_result_score`)).toBe(GRADES);
     expect(await count(`SELECT count(*) FROM score`)).toBe(GRADES);
+
+    // Calls made again are those of attempts cut short (recorded on the rows, `interrupted`), each as
+    // many as its job makes (a note makes one per cycle), and only jobs running at a fault were cut short.
     const calls = fake.requestCount() - callsBefore;
+    const interrupted = (like: string) =>
+      count(
+        `SELECT (SELECT count(*) FROM experiment_result r, jsonb_array_elements(r.errors) e
+                 WHERE e->>'kind' = 'interrupted' AND e->>'message' LIKE $1)
+              + (SELECT count(*) FROM experiment_result_score s, jsonb_array_elements(s.errors) e
+                 WHERE e->>'kind' = 'interrupted' AND e->>'message' LIKE $1)`,
+        [like],
+      );
+    const reaped = await interrupted("%stopped answering%"); // the killed process's jobs
+    const cutShort = await interrupted("cut short%"); // the worker's calls aborted when the outage outlasted its grace
+    const callsCutShort = await count(`SELECT (SELECT coalesce(sum(n.cycle_count), 0) FROM experiment_result r
+        JOIN generated_note n ON n.id = r.generated_note_id, jsonb_array_elements(r.errors) e WHERE e->>'kind' = 'interrupted')
+      + (SELECT count(*) FROM experiment_result_score s, jsonb_array_elements(s.errors) e WHERE e->>'kind' = 'interrupted')`);
+    expect(reaped).toBeLessThanOrEqual(runningAtKill);
+    expect(runningAtKill).toBeLessThanOrEqual(2 * IN_FLIGHT_PER_PROCESS);
+    expect(cutShort).toBeLessThanOrEqual(IN_FLIGHT_PER_PROCESS);
     expect(calls).toBeGreaterThanOrEqual(PLANNED_CALLS);
-    expect(calls).toBeLessThanOrEqual(PLANNED_CALLS + 2 * IN_FLIGHT_PER_PROCESS);
+    expect(calls).toBeLessThanOrEqual(PLANNED_CALLS + callsCutShort);
     expect(api.output.join("")).not.toMatch(/joined run|resumed run/);
+
+    // The api process's subscriber: every job's final event, last and once per job.
+    const noteIds = (await query<{ id: number }>(`SELECT id FROM experiment_result`)).map((r) => `note:${r.id}`);
+    const gradeIds = (await query<{ id: number }>(`SELECT id FROM experiment_result_score`)).map((r) => `grade:${r.id}`);
+    await waitFor("the subscriber has every final event", async () => watcher.finals() === NOTES + GRADES, 30_000);
+    expect(watcher.errors).toEqual([]);
+    expect([...watcher.byJob.keys()].sort()).toEqual([...noteIds, ...gradeIds].sort());
+    for (const [job, types] of watcher.byJob) {
+      const finals = types.filter((t) => t === "succeeded" || t === "failed");
+      expect({ job, finals }).toEqual({ job, finals: ["succeeded"] });
+      expect({ job, last: types.at(-1) }).toEqual({ job, last: "succeeded" });
+      // A job starts only after it was queued (a reaped job is queued again).
+      expect({ job, startedFirst: types.indexOf("started") >= 0 && types.indexOf("started") < types.indexOf("queued") }).toEqual({
+        job,
+        startedFirst: false,
+      });
+    }
+    // Progress, on events and on experimentProgress: never back, and the database's counts at the end.
+    for (const stream of [watcher.eventProgress, watcher.progress]) {
+      const finished = stream.map((p) => p.notes.succeeded + p.notes.failed + p.grades.succeeded + p.grades.failed);
+      expect(finished).toEqual([...finished].sort((a, b) => a - b));
+    }
+    await waitFor("the final progress", async () => watcher.progress.at(-1)?.runStatus === "finished", 10_000);
+    expect(watcher.progress.at(-1)).toMatchObject({
+      done: true,
+      notes: { expected: NOTES, succeeded: NOTES, failed: 0 },
+      grades: { expected: GRADES, succeeded: GRADES, failed: 0 },
+    });
+    expect(Math.max(...watcher.eventProgress.map((p) => p.notes.succeeded + p.grades.succeeded))).toBe(NOTES + GRADES);
+    await watcher.close();
   });
 });

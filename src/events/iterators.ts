@@ -51,3 +51,26 @@ export function startWith<T>(first: () => Promise<T>, rest: AsyncIterator<T>): A
   };
   return iterator;
 }
+
+/** The values of `source` that `keep` accepts; return() is passed straight to the source. */
+export function filterIterator<T>(source: AsyncIterable<T>, keep: (value: T) => boolean): AsyncIterableIterator<T> {
+  const inner = source[Symbol.asyncIterator]();
+  let finished = false;
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      for (;;) {
+        if (finished) return DONE;
+        const step = await inner.next();
+        if (step.done || finished) return DONE;
+        if (keep(step.value)) return step;
+      }
+    },
+    async return() {
+      finished = true;
+      await inner.return?.();
+      return DONE;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}

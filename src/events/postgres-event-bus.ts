@@ -13,10 +13,17 @@
  * - The listener is one dedicated connection. Received batches are decoded and delivered one after
  *   the other (order kept); topics nobody subscribes to here are skipped without loading anything;
  *   this process's own messages (already delivered) are recognised by the origin id and skipped.
- * - Notifications sent while the listener is disconnected are lost (Postgres delivers only to
- *   sessions listening at that moment). The listener reconnects with exponential backoff and full
- *   jitter, then each topic with subscribers here is resynchronised (its codec's `resync`, e.g. the
- *   current progress), so subscribers catch up with the state even though single events were missed.
+ * - Delivery here is one ordered pipeline: received batches, this process's own messages on topics
+ *   whose codec rebuilds them (`local`, e.g. to give events the database's progress) and catch-ups
+ *   are delivered one after the other, each through the codec's `admit` (which may drop a message,
+ *   e.g. one that follows its job's final event). Topics without `local` reach this process's
+ *   subscribers at once.
+ * - Notifications are lost when the listener is disconnected (Postgres delivers only to sessions
+ *   listening at that moment) and when a publisher dies between its commit and its NOTIFY. The
+ *   listener reconnects with exponential backoff and full jitter, then each topic with subscribers
+ *   here is resynchronised (its codec's `resync`: the current progress, the final events missed);
+ *   topics whose codec can `catchUp` are also caught up every `catchUpMs` while they have
+ *   subscribers here, which covers the publishers that died.
  *
  * - Interest: `listenerCount` (which lets publishers skip building messages nobody reads) counts
  *   this process's subscribers plus one when another process has subscribers on the topic. A process
@@ -35,6 +42,8 @@ export const CHANNEL = "note_eval_events";
 export const PAYLOAD_MAX_BYTES = 7_900;
 /** How long another process's announced interest in a topic counts. */
 export const INTEREST_TTL_MS = 60_000;
+/** How long a missed event may wait for a catch-up when no reconnect revealed the loss. */
+export const CATCH_UP_MS = 5_000;
 
 export interface TopicCodec {
   /** What goes on the wire for a payload: JSON, small (ids, not rows). */
@@ -46,6 +55,15 @@ export interface TopicCodec {
   decode(topic: string, messages: unknown[]): Promise<unknown[]>;
   /** After a reconnect (notifications were missed): payloads that bring a subscriber up to date. */
   resync?(topic: string): Promise<unknown[]>;
+  /** Every `catchUpMs` while the topic has subscribers here: what was missed even without a reconnect. */
+  catchUp?(topic: string): Promise<unknown[]>;
+  /** Rebuilds payloads this process published before its own subscribers get them (in order, one call per batch). */
+  local?(topic: string, payloads: unknown[]): Promise<unknown[]>;
+  /** Last look before a payload reaches this process's subscribers; false drops it. */
+  admit?(topic: string, payload: unknown): boolean;
+  /** The topic got its first subscriber here / lost its last one. */
+  open?(topic: string): void;
+  close?(topic: string): void;
 }
 
 export interface PostgresEventBusOptions {
@@ -57,6 +75,8 @@ export interface PostgresEventBusOptions {
   codecs: Record<string, TopicCodec>;
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
+  /** How often codecs' `catchUp` runs for topics with subscribers here (default CATCH_UP_MS). */
+  catchUpMs?: number;
   log?: (level: "info" | "warn", message: string) => void;
   /** Errors of the listener's connection and of NOTIFY (the database monitor hears about outages). */
   onDatabaseError?: (error: unknown) => void;
@@ -91,6 +111,9 @@ export class PostgresEventBus implements EventBus {
   private closed = false;
   private readonly remoteInterest = new Map<string, number>();
   private interestTimer: NodeJS.Timeout | undefined;
+  private catchUpTimer: NodeJS.Timeout | undefined;
+  /** This process's messages waiting for the delivery pipeline (topics whose codec has `local`). */
+  private localPending: WireMessage[] = [];
 
   constructor(private readonly options: PostgresEventBusOptions) {}
 
@@ -103,6 +126,10 @@ export class PostgresEventBus implements EventBus {
       void this.announce(this.local.topics());
     }, INTEREST_TTL_MS / 3);
     this.interestTimer.unref();
+    this.catchUpTimer = setInterval(() => {
+      this.receiving = this.receiving.then(() => this.resync("catchUp"));
+    }, this.options.catchUpMs ?? CATCH_UP_MS);
+    this.catchUpTimer.unref();
   }
 
   /** Sends what is queued, then disconnects. Safe to call twice. */
@@ -111,6 +138,7 @@ export class PostgresEventBus implements EventBus {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.interestTimer);
+    clearInterval(this.catchUpTimer);
     await this.sending;
     const listener = this.listener;
     this.listener = undefined;
@@ -118,9 +146,9 @@ export class PostgresEventBus implements EventBus {
   }
 
   publish(topic: string, payload: unknown): void {
-    this.local.publish(topic, payload);
-    if (this.closed) return;
     const codec = this.options.codecs[prefixOf(topic)];
+    this.deliverLocally(topic, payload, codec);
+    if (this.closed) return;
     this.outbox.push([topic, codec ? codec.encode(payload) : payload]);
     if (this.sendScheduled) return;
     this.sendScheduled = true;
@@ -134,8 +162,16 @@ export class PostgresEventBus implements EventBus {
   }
 
   subscribe<T>(topic: string): AsyncIterableIterator<T> {
+    const codec = this.options.codecs[prefixOf(topic)];
+    if (this.local.listenerCount(topic) === 0) codec?.open?.(topic);
     const iterator = this.local.subscribe<T>(topic);
     if (this.local.listenerCount(topic) === 1) void this.announce([topic]);
+    const stop = iterator.return!.bind(iterator);
+    iterator.return = async (value?: unknown) => {
+      const result = await stop(value);
+      if (this.local.listenerCount(topic) === 0) codec?.close?.(topic);
+      return result;
+    };
     return iterator;
   }
 
@@ -245,8 +281,43 @@ export class PostgresEventBus implements EventBus {
       return;
     }
     messages.forEach(([topic], i) => {
-      if (decoded[i] !== undefined) this.local.publish(topic, decoded[i]);
+      if (decoded[i] !== undefined) this.emit(topic, decoded[i]);
     });
+  }
+
+  /** A message published here: at once, or through the pipeline when its codec rebuilds local messages. */
+  private deliverLocally(topic: string, payload: unknown, codec: TopicCodec | undefined): void {
+    if (!codec?.local) return this.emit(topic, payload);
+    if (this.local.listenerCount(topic) === 0) return;
+    this.localPending.push([topic, payload]);
+    if (this.localPending.length > 1) return;
+    // What is published in this turn of the event loop is rebuilt in one go.
+    setImmediate(() => {
+      const batch = this.localPending.splice(0);
+      this.receiving = this.receiving.then(() => this.deliverOwn(batch));
+    });
+  }
+
+  private async deliverOwn(messages: WireMessage[]): Promise<void> {
+    const byTopic = new Map<string, unknown[]>();
+    for (const [topic, payload] of messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), payload]);
+    for (const [topic, payloads] of byTopic) {
+      let rebuilt = payloads;
+      try {
+        rebuilt = await this.options.codecs[prefixOf(topic)]!.local!(topic, payloads);
+      } catch (error) {
+        // Delivered as published rather than lost.
+        this.options.onDatabaseError?.(error);
+      }
+      for (const payload of rebuilt) this.emit(topic, payload);
+    }
+  }
+
+  /** To this process's subscribers, past the codec's `admit`. */
+  private emit(topic: string, payload: unknown): void {
+    const codec = this.options.codecs[prefixOf(topic)];
+    if (codec?.admit && !codec.admit(topic, payload)) return;
+    this.local.publish(topic, payload);
   }
 
   private async listen(): Promise<void> {
@@ -286,20 +357,28 @@ export class PostgresEventBus implements EventBus {
       // Announcements sent while disconnected were missed too.
       await this.notify([this.envelope({ ask: true })]);
       await this.announce(this.local.topics());
-      await this.resync();
+      this.receiving = this.receiving.then(() => this.resync("resync"));
       return;
     }
   }
 
-  /** Notifications sent while disconnected are gone: give each subscribed topic its codec's current state. */
-  private async resync(): Promise<void> {
+  /**
+   * Notifications sent while disconnected are gone (`resync`), or a publisher died before sending
+   * them (`catchUp`): each subscribed topic gets what its codec rebuilds from the database. Runs in
+   * the delivery pipeline, so that it is ordered with the deliveries around it.
+   */
+  private async resync(how: "resync" | "catchUp"): Promise<void> {
     for (const topic of this.local.topics()) {
       const codec = this.options.codecs[prefixOf(topic)];
-      if (!codec?.resync) continue;
+      const rebuild = codec?.[how];
+      if (!rebuild) continue;
       try {
-        for (const payload of await codec.resync(topic)) this.local.publish(topic, payload);
+        for (const payload of await rebuild.call(codec, topic)) this.emit(topic, payload);
       } catch (error) {
-        this.options.log?.("warn", `resynchronising ${topic} failed: ${(error as Error).message}`);
+        this.options.log?.(
+          "warn",
+          `${how === "resync" ? "resynchronising" : "catching up"} ${topic} failed: ${(error as Error).message}`,
+        );
       }
     }
   }

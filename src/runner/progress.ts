@@ -1,6 +1,6 @@
 /**
- * Progress, exact from the database: two aggregate queries over the experiment's jobs (both served
- * by the (experiment_id, status) indexes) and the experiment's latest run.
+ * Progress, exact from the database: one statement of two aggregates over the experiment's jobs
+ * (both served by the (experiment_id, status) indexes) and the experiment's latest run.
  */
 import type { EntityManager } from "typeorm";
 import type { RunStatus } from "../../entities/job-status";
@@ -12,11 +12,12 @@ type Db = Pick<EntityManager, "query">;
 interface StatusRow {
   status: "planned" | "running" | "succeeded" | "failed";
   n: number;
-  input_tokens: string;
-  output_tokens: string;
-  cost_usd: string | null;
+  /** Numbers through json_agg. */
+  input_tokens: string | number;
+  output_tokens: string | number;
+  cost_usd: string | number | null;
   unpriced: number;
-  planned_grades?: string;
+  planned_grades?: string | number;
 }
 
 export interface RunTiming {
@@ -44,58 +45,56 @@ export function estimateEtaMs(remaining: number, finishedThisRun: number, elapse
   return Math.round((remaining * elapsedMs) / finishedThisRun);
 }
 
-export async function latestRun(db: Db, experimentId: number): Promise<RunTiming | null> {
-  const rows: {
-    id: number;
-    status: RunStatus;
-    started_at: Date | null;
-    finished_at: Date | null;
-    budget_usd: string | null;
-    spent_usd: string;
-  }[] = await db.query(
-    `SELECT id, status, started_at, finished_at, budget_usd, spent_usd FROM experiment_run
-     WHERE experiment_id = $1 ORDER BY id DESC LIMIT 1`,
+/**
+ * One statement, so that every count comes from one snapshot of the database: with separate queries
+ * a note that succeeded between them counted both its planned grades and its grade rows, and
+ * progress read twice could go backwards.
+ */
+export async function queryProgress(db: Db, experimentId: number): Promise<Progress> {
+  const [row]: { notes: StatusRow[]; grades: StatusRow[]; run: RunRow | null; finished_this_run: string }[] = await db.query(
+    `WITH run AS (
+       SELECT id, status, started_at, finished_at, budget_usd, spent_usd FROM experiment_run
+       WHERE experiment_id = $1 ORDER BY id DESC LIMIT 1
+     ), notes AS (
+       SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+              ${COST_SUM}, sum(planned_grades) AS planned_grades,
+              count(*) FILTER (WHERE run_id = (SELECT id FROM run))::int AS this_run
+       FROM experiment_result WHERE experiment_id = $1 GROUP BY status
+     ), grades AS (
+       SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+              ${COST_SUM}, count(*) FILTER (WHERE run_id = (SELECT id FROM run))::int AS this_run
+       FROM experiment_result_score WHERE experiment_id = $1 GROUP BY status
+     )
+     SELECT (SELECT coalesce(json_agg(notes), '[]') FROM notes) AS notes,
+            (SELECT coalesce(json_agg(grades), '[]') FROM grades) AS grades,
+            (SELECT row_to_json(run) FROM run) AS run,
+            (SELECT coalesce(sum(this_run), 0) FROM (SELECT status, this_run FROM notes UNION ALL SELECT status, this_run FROM grades) f
+             WHERE status IN ('succeeded', 'failed')) AS finished_this_run`,
     [experimentId],
   );
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    id: row.id,
-    status: row.status,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    budgetUsd: row.budget_usd === null ? null : Number(row.budget_usd),
-    spentUsd: Number(row.spent_usd),
-  };
+  const run: RunTiming | null = row.run
+    ? {
+        id: row.run.id,
+        status: row.run.status,
+        startedAt: row.run.started_at ? new Date(row.run.started_at) : null,
+        finishedAt: row.run.finished_at ? new Date(row.run.finished_at) : null,
+        budgetUsd: row.run.budget_usd === null ? null : Number(row.run.budget_usd),
+        spentUsd: Number(row.run.spent_usd),
+      }
+    : null;
+  // The vendors' limits are the cluster's now, not this snapshot's: read after it.
+  const limits = await queryKeyLimits(db, experimentId, run);
+  return { ...buildProgress(experimentId, row.notes, row.grades, run, Number(row.finished_this_run)), limits };
 }
 
-export async function queryProgress(db: Db, experimentId: number): Promise<Progress> {
-  const [noteRows, gradeRows, run] = await Promise.all([
-    db.query(
-      `SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-              ${COST_SUM}, sum(planned_grades) AS planned_grades
-       FROM experiment_result WHERE experiment_id = $1 GROUP BY status`,
-      [experimentId],
-    ) as Promise<StatusRow[]>,
-    db.query(
-      `SELECT status, count(*)::int AS n, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-              ${COST_SUM}
-       FROM experiment_result_score WHERE experiment_id = $1 GROUP BY status`,
-      [experimentId],
-    ) as Promise<StatusRow[]>,
-    latestRun(db, experimentId),
-  ]);
-  const [finishedSince, limits] = await Promise.all([
-    run?.startedAt
-      ? (db.query(
-          `SELECT (SELECT count(*) FROM experiment_result WHERE experiment_id = $1 AND run_id = $2 AND status IN ('succeeded', 'failed'))
-              + (SELECT count(*) FROM experiment_result_score WHERE experiment_id = $1 AND run_id = $2 AND status IN ('succeeded', 'failed')) AS n`,
-          [experimentId, run.id],
-        ) as Promise<{ n: number }[]>)
-      : [{ n: 0 }],
-    queryKeyLimits(db, experimentId, run),
-  ]);
-  return { ...buildProgress(experimentId, noteRows, gradeRows, run, Number(finishedSince[0].n)), limits };
+/** The run as row_to_json gives it (timestamps as text). */
+interface RunRow {
+  id: number;
+  status: RunStatus;
+  started_at: string | null;
+  finished_at: string | null;
+  budget_usd: number | null;
+  spent_usd: number;
 }
 
 function buildProgress(
