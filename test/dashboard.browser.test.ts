@@ -76,6 +76,16 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.locator("text=resolved commit").count()).toBe(1);
     expect(await page.locator(".kv", { hasText: "generator version" }).innerText()).toMatch(/generator version\s+\S+/);
     expect(await page.locator(".kv", { hasText: "not pinned" }).count()).toBe(1);
+    // The estimate of a start: 12 notes, 24 grades; the fake models have no price, so its total is unknown.
+    await page.waitForSelector("[data-testid=estimate-total]");
+    expect(await page.innerText("[data-testid=estimate-total]")).toBe("unknown");
+    expect(await page.innerText("#estimate")).toContain("12 notes, 24 grades");
+    expect(await page.innerText("#estimate")).toContain("Unpriced (no price configured, cost unknown): anthropic/gen-anthropic");
+    // A budget needs prices: the page says so and starts nothing.
+    await page.fill("#budget-usd", "1");
+    await page.click("#start-run");
+    await page.waitForSelector("text=A budget needs a price for every model of the run");
+    await page.fill("#budget-usd", "");
     await page.fill("#workers", "4");
     await page.click("#start-run");
 

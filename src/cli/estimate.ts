@@ -48,6 +48,7 @@ const costRange = (r: Range | null) => (r === null ? formatCost(null) : `${forma
 const tokenRange = (r: Range) => (r.low === r.high ? formatTokens(r.low) : `${formatTokens(r.low)}–${formatTokens(r.high)}`);
 
 export function renderEstimate(experimentId: number, e: RunEstimate): string[] {
+  if (e.notes + e.grades === 0) return [`Estimate for experiment ${experimentId}: nothing left to run (every job has finished)`];
   const what = e.scope === "all" ? "every job" : "the jobs left";
   const width = Math.max(...e.models.map((m) => `${m.vendor}/${m.model}`.length), 5);
   const lines = [

@@ -126,7 +126,7 @@ mutation CreateModel($input: CreateModelInput!) {
   }
 }
 `,
-    variables: json({ input: { vendor: "openai", model: "gpt-4o", apiKey: "sk-..." } }),
+    variables: json({ input: { vendor: "openai", model: "gpt-4.1", apiKey: "sk-..." } }),
   },
   {
     query: `# 8. Pair a note generator with a note grader (model ids from step 7).
@@ -141,18 +141,38 @@ mutation AddExperimentModel($input: AddExperimentModelInput!) {
     }),
   },
   {
-    query: `# 9. Start a run: notes are generated, then graded, by a pool of workers.
-mutation StartExperimentRun($experimentId: Int!, $workers: Int!, $maxAttempts: Int!) {
-  startExperimentRun(experimentId: $experimentId, workers: $workers, maxAttempts: $maxAttempts) {
-    id
-    status
+    query: `# 9. What a start would cost: calls, tokens and a cost range per model, from the inputs' sizes
+#    (calibrated by finished jobs once there are some). An unpriced model's cost is null, never 0.
+query EstimateExperimentRun($experimentId: Int!) {
+  estimateExperimentRun(experimentId: $experimentId) {
+    scope
+    basis
+    notes
+    grades
+    calls
+    costUsd { low high }
+    unpricedModels
+    models { vendor model calls costUsd { low high } }
   }
 }
 `,
-    variables: json({ experimentId: 1, workers: 4, maxAttempts: 3 }),
+    variables: json({ experimentId: 1 }),
   },
   {
-    query: `# 10. Watch the run's progress (over graphql-ws on this same URL).
+    query: `# 10. Start a run: notes are generated, then graded, by a pool of workers. With budgetUsd the
+#     run pauses before it would spend more (every model needs a price); null: no budget.
+mutation StartExperimentRun($experimentId: Int!, $workers: Int!, $maxAttempts: Int!, $budgetUsd: Float) {
+  startExperimentRun(experimentId: $experimentId, workers: $workers, maxAttempts: $maxAttempts, budgetUsd: $budgetUsd) {
+    id
+    status
+    budgetUsd
+  }
+}
+`,
+    variables: json({ experimentId: 1, workers: 4, maxAttempts: 3, budgetUsd: 5 }),
+  },
+  {
+    query: `# 11. Watch the run's progress (over graphql-ws on this same URL).
 subscription ExperimentProgress($experimentId: Int!) {
   experimentProgress(experimentId: $experimentId) {
     notes {
@@ -165,13 +185,17 @@ subscription ExperimentProgress($experimentId: Int!) {
       succeeded
       failed
     }
+    costUsd
+    unpriced
+    spentUsd
+    budgetUsd
   }
 }
 `,
     variables: json({ experimentId: 1 }),
   },
   {
-    query: `# 11. The next version: the same cases and combinations, the given changes (step 4's id).
+    query: `# 12. The next version: the same cases and combinations, the given changes (step 4's id).
 mutation CloneExperiment($experimentId: Int!, $name: String!, $changes: ExperimentChangesInput) {
   cloneExperiment(experimentId: $experimentId, name: $name, changes: $changes) {
     id

@@ -88,6 +88,6 @@ export function subscribe(query, variables, next, onError = (e) => console.error
   };
 }
 
-export const PROGRESS_FIELDS = `runId runStatus done inputTokens outputTokens costUsd unpriced elapsedMs etaMs
+export const PROGRESS_FIELDS = `runId runStatus done inputTokens outputTokens costUsd unpriced budgetUsd spentUsd elapsedMs etaMs
   notes { expected succeeded failed running pending } grades { expected succeeded failed running pending }
   limits { vendor baseUrl limit processes reason }`;

@@ -55,6 +55,9 @@ export const NUMERIC_HEADERS = new Set([
   "Cases",
   "Combinations",
   "Human reviewers",
+  "Notes",
+  "Calls",
+  "Cost",
 ]);
 
 export function table(headers, rows) {

@@ -1,3 +1,4 @@
+import { budgetInput, budgetStat, estimateCard } from "./cost.js";
 import { generatorSettings } from "./provenance.js";
 import { gql, onConnection, PROGRESS_FIELDS, subscribe } from "../api.js";
 import { app, onLeave, h, fmtCost, fmtDuration, fmtTokens, fmtScore, statusBadge, modelName, table } from "../dom.js";
@@ -49,6 +50,7 @@ function progressView(p) {
       { class: "stats" },
       h("span", {}, h("b", {}, p.runStatus ? statusBadge(p.runStatus) : "–"), "run ", p.runId ?? "–"),
       h("span", {}, h("b", {}, fmtCost(p.costUsd, p.unpriced)), "cost so far"),
+      budgetStat(p),
       h("span", {}, h("b", {}, `${fmtTokens(p.inputTokens)} / ${fmtTokens(p.outputTokens)}`), "tokens in / out"),
       h("span", {}, h("b", {}, fmtDuration(p.elapsedMs)), "elapsed"),
       h("span", { "data-testid": "eta" }, h("b", {}, p.done ? "done" : fmtDuration(p.etaMs)), "ETA"),
@@ -95,6 +97,8 @@ export async function experimentView(id) {
   const workers = h("input", { type: "number", min: 1, value: 3, id: "workers" });
   const attempts = h("input", { type: "number", min: 1, value: 3, id: "max-attempts" });
   const retry = h("input", { type: "checkbox", id: "retry-failed" });
+  const budget = budgetInput();
+  const estimate = estimateCard(id);
   const message = h("span", { class: "error" });
   const start = h(
     "button",
@@ -106,12 +110,13 @@ export async function experimentView(id) {
         start.disabled = true;
         try {
           await gql(
-            `mutation($e: Int!, $w: Int!, $m: Int!, $r: Boolean!) { startExperimentRun(experimentId: $e, workers: $w, maxAttempts: $m, retryFailed: $r) { id } }`,
+            `mutation($e: Int!, $w: Int!, $m: Int!, $r: Boolean!, $b: Float) { startExperimentRun(experimentId: $e, workers: $w, maxAttempts: $m, retryFailed: $r, budgetUsd: $b) { id } }`,
             {
               e: id,
               w: Number(workers.value),
               m: Number(attempts.value),
               r: retry.checked,
+              b: budget.value(),
             },
           );
           message.textContent = "";
@@ -207,6 +212,7 @@ export async function experimentView(id) {
         h("label", {}, "workers ", workers),
         h("label", {}, "max attempts ", attempts),
         h("label", {}, retry, " retry failed"),
+        budget.label,
         start,
         cancel,
         h("a", { href: `#/experiments/${id}/results` }, "Results and score chart →"),
@@ -218,6 +224,7 @@ export async function experimentView(id) {
       h("h2", {}, "Latest events"),
       events,
     ),
+    estimate.card,
     h(
       "section",
       { class: "card" },
@@ -331,6 +338,7 @@ export async function experimentView(id) {
         if (p.runStatus !== lastStatus) {
           lastStatus = p.runStatus;
           refreshRuns();
+          void estimate.refresh();
         }
       },
     ),
