@@ -148,3 +148,25 @@ test("two processes on one key stay within the vendor's limit together; each pac
   const alone = await burst(makeLlmClients(testLlmConfig(BURST_ENV)), makeLlmClients(testLlmConfig(BURST_ENV)));
   expect(alone.share429).toBeGreaterThan(shared.share429 + 0.1);
 });
+
+test("the fixed per-vendor caps are divided too: two processes with 20 requests/s each take as long as one", async () => {
+  const caps = {
+    OPENAI_REQUESTS_PER_INTERVAL: "20",
+    LLM_RATE_INTERVAL_MS: "1000",
+    OPENAI_MAX_CONCURRENCY: "4",
+    LLM_ADAPTIVE_LIMITS: "false",
+  };
+  const a = processClients(caps);
+  const b = processClients(caps);
+  const started = Date.now();
+  const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => call(i % 2 ? a.clients : b.clients)));
+  // Each alone would start its 20 at once; sharing, 10 each at once, then 10 each at 10/s.
+  expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  expect(results.every((r) => r.status === "fulfilled")).toBe(true);
+  await Promise.all([a.cluster.beat(), b.cluster.beat()]);
+  const rows = (await query(`SELECT limit_now, reason FROM llm_limit_member WHERE scope = 'vendor:openai'`, [])) as unknown[];
+  expect(rows).toEqual([
+    { limit_now: 2, reason: "1/2 of openai's caps (2 processes use it)" },
+    { limit_now: 2, reason: "1/2 of openai's caps (2 processes use it)" },
+  ]);
+});

@@ -17,6 +17,7 @@ import { KeyHealth } from "./key-health";
 import { AdaptiveLimiter, type LimiterState } from "./limits/adaptive-limiter";
 import { sharedLimiter, soloLimiter, type KeyLimiter } from "./limits/cluster-limiter";
 import type { ClusterShare } from "./limits/cluster-share";
+import { sharedVendorQueue, type VendorQueue } from "./limits/cluster-vendor";
 import { nodeHttpFetch } from "./vendors/http-fetch";
 
 const OFFICIAL_BASE_URLS: Record<Vendor, string> = {
@@ -28,8 +29,11 @@ export interface LlmClients {
   readonly config: LlmConfig;
   /** Log sink; every line has already been scrubbed of API keys. */
   readonly log: (msg: string) => void;
-  /** Per-vendor limiter, or null when neither concurrency nor rate is capped (no queue overhead). */
-  readonly limiters: Record<Vendor, PQueue | null>;
+  /**
+   * Per-vendor limiter, or null when neither concurrency nor rate is capped (no queue overhead);
+   * this process's share of the caps when a cluster is given (./limits/cluster-vendor.ts).
+   */
+  readonly limiters: Record<Vendor, VendorQueue | null>;
   /** Consecutive refusals per key, shared by every call (./key-health.ts). */
   readonly keyHealth: KeyHealth;
   /**
@@ -43,14 +47,17 @@ export interface LlmClients {
   anthropic(apiKey: string, baseUrl: string): Anthropic;
 }
 
-function makeLimiter(config: LlmConfig, vendor: Vendor): PQueue | null {
+function makeLimiter(config: LlmConfig, vendor: Vendor, cluster: ClusterShare | undefined): VendorQueue | null {
   const concurrency = config.vendorConcurrency[vendor];
   const rate = config.vendorRateLimit[vendor];
   if (!Number.isFinite(concurrency) && !Number.isFinite(rate)) return null;
-  return new PQueue({
+  const queue = new PQueue({
     concurrency: Number.isFinite(concurrency) ? concurrency : Infinity,
     ...(Number.isFinite(rate) ? { intervalCap: rate, interval: config.vendorRateIntervalMs } : {}),
   });
+  return cluster
+    ? sharedVendorQueue(cluster, queue, vendor, { concurrency, rate, intervalMs: config.vendorRateIntervalMs })
+    : queue;
 }
 
 export interface LlmClientsOptions {
@@ -68,7 +75,10 @@ export function makeLlmClients(config: LlmConfig, options: LlmClientsOptions = {
   return {
     config,
     log,
-    limiters: { openai: makeLimiter(config, "openai"), anthropic: makeLimiter(config, "anthropic") },
+    limiters: {
+      openai: makeLimiter(config, "openai", options.cluster),
+      anthropic: makeLimiter(config, "anthropic", options.cluster),
+    },
     keyHealth: new KeyHealth(config.keyRefusalsToStop),
     adaptive(vendor, apiKey, baseUrl) {
       if (!config.adaptiveLimits) return null;

@@ -51,7 +51,10 @@ export function sharedLimiter(
   key: { vendor: Vendor; apiKey: string; baseUrl: string },
 ): KeyLimiter {
   let active = 0; // requests between acquire and their outcome, waiting ones included
-  const done = () => void (active = Math.max(0, active - 1));
+  const done = () => {
+    active = Math.max(0, active - 1);
+    scope.lastUsed = Date.now();
+  };
   const scope: ClusterScope = cluster.scope(keyScope(key.vendor, key.apiKey, key.baseUrl), {
     vendor: key.vendor,
     baseUrl: key.baseUrl,

@@ -38,6 +38,7 @@ export interface ScopeSource {
 export class ClusterScope {
   /** Live members, this one included, as of the last successful heartbeat. */
   members = 1;
+  /** When a request of the scope last started or ended (the owner writes it). */
   lastUsed = 0;
   /** The heartbeat that joins the cluster, while it runs: every request of the scope waits for it. */
   joining: Promise<void> | undefined;
