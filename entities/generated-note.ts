@@ -2,7 +2,7 @@ import { Field, Float, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
 import { Column, Entity, JoinColumn, ManyToOne } from "typeorm";
 import { BaseRow } from "./base-row";
-import { numericToNumber } from "./columns";
+import { CostColumn } from "./columns";
 import { Case } from "./case";
 
 /** A note the generator wrote for a case, with what it cost. */
@@ -103,15 +103,7 @@ export class GeneratedNote extends BaseRow {
 
   /** Null once tokens were spent on a model without a price: the cost is unknown, never 0. */
   @Field(() => Float, { nullable: true, description: "USD; null when tokens were spent on a model without a price" })
-  @Column({
-    name: "cost_usd",
-    type: "numeric",
-    precision: 14,
-    scale: 6,
-    nullable: true,
-    default: 0,
-    transformer: numericToNumber,
-  })
+  @CostColumn()
   costUsd!: number | null;
 
   @Field(() => Int)

@@ -2,7 +2,7 @@ import { Field, Float, Int, ObjectType } from "type-graphql";
 import { GraphQLJSON } from "graphql-scalars";
 import { Column } from "typeorm";
 import { BaseRow } from "./base-row";
-import { numericToNumber } from "./columns";
+import { CostColumn } from "./columns";
 import { JobStatus } from "./job-status";
 
 /** One failed attempt, kept on the job so that nothing about a failure is lost. */
@@ -73,15 +73,7 @@ export abstract class JobColumns extends BaseRow {
 
   /** Null once tokens were spent on a model without a price: the cost is unknown, never 0. */
   @Field(() => Float, { nullable: true, description: "USD; null when tokens were spent on a model without a price" })
-  @Column({
-    name: "cost_usd",
-    type: "numeric",
-    precision: 14,
-    scale: 6,
-    nullable: true,
-    default: 0,
-    transformer: numericToNumber,
-  })
+  @CostColumn()
   costUsd!: number | null;
 
   @Field({ description: "Vendor of the model that did the job (generator for a note, grader for a grade)" })

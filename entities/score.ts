@@ -1,7 +1,7 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import { Column, Entity, JoinColumn, ManyToOne } from "typeorm";
 import { BaseRow } from "./base-row";
-import { numericToNumber } from "./columns";
+import { CostColumn } from "./columns";
 import { GeneratedNote } from "./generated-note";
 import { CriterionSense, Rubric } from "./rubric";
 
@@ -98,15 +98,7 @@ export class Score extends BaseRow {
 
   /** Null once tokens were spent on a model without a price: the cost is unknown, never 0. */
   @Field(() => Float, { nullable: true, description: "USD; null when tokens were spent on a model without a price" })
-  @Column({
-    name: "cost_usd",
-    type: "numeric",
-    precision: 14,
-    scale: 6,
-    nullable: true,
-    default: 0,
-    transformer: numericToNumber,
-  })
+  @CostColumn()
   costUsd!: number | null;
 
   @Field(() => Int)

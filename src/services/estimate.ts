@@ -18,21 +18,25 @@ import {
 } from "./estimate-jobs";
 import type { PlanInputs } from "./run-plan";
 
-export interface ModelEstimate {
-  vendor: string;
-  model: string;
+/** Jobs, calls, tokens and cost: of one model, or of the whole start. */
+export interface Tally {
   notes: number;
   grades: number;
   calls: number;
   inputTokens: Range;
   outputTokens: Range;
-  /** Null when the model has no price. */
+  /** Null when a model counted has no price. */
   costUsd: Range | null;
+}
+
+export interface ModelEstimate extends Tally {
+  vendor: string;
+  model: string;
 }
 
 export type EstimateScope = "all" | "remaining";
 
-export interface RunEstimate {
+export interface RunEstimate extends Tally {
   experimentId: number;
   /** `all` before any job finished; `remaining` once some did (a start continues from there). */
   scope: EstimateScope;
@@ -40,13 +44,7 @@ export interface RunEstimate {
   basis: string;
   calibratedNotes: number;
   calibratedGrades: number;
-  notes: number;
-  grades: number;
-  calls: number;
-  inputTokens: Range;
-  outputTokens: Range;
-  /** Null when a model of the run has no price (see unpricedModels). */
-  costUsd: Range | null;
+  /** vendor/model of the models without a price (the total cost is null then). */
   unpricedModels: string[];
   models: ModelEstimate[];
 }
