@@ -287,6 +287,7 @@ describe("note-eval CLI against a running server", () => {
     const ran = await cli(["experiment", "run", String(experimentId), "--budget-usd", "2"]);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/run \d+ finished: 2\/2 notes, 4\/4 grades, 0 failed/);
+    expect(ran.stdout).toMatch(/cost \$0\.\d{4} \(run: \$0\.\d{4} of \$2\.0000 budget\)/);
     const [row] = await t.app.db.query(`SELECT budget_usd::float8 AS budget FROM experiment_run WHERE experiment_id = $1`, [
       experimentId,
     ]);

@@ -23,6 +23,9 @@ export interface ProgressSnapshot {
   outputTokens: number;
   /** Null when some jobs spent tokens on a model without a price (`unpriced` of them). */
   costUsd: number | null;
+  /** The run's budget and what it spent of it (null without a budget). */
+  budgetUsd?: number | null;
+  spentUsd?: number | null;
   unpriced: number;
   elapsedMs: number;
   etaMs: number | null;
@@ -40,7 +43,7 @@ export interface KeyLimitSnapshot {
 
 /** The fields of ExperimentProgress that the view needs, for queries and subscriptions. */
 export const PROGRESS_FIELDS =
-  "runId runStatus done inputTokens outputTokens costUsd unpriced elapsedMs etaMs " +
+  "runId runStatus done inputTokens outputTokens costUsd unpriced budgetUsd spentUsd elapsedMs etaMs " +
   "notes { expected succeeded failed running pending } grades { expected succeeded failed running pending } " +
   "limits { vendor baseUrl limit processes reason }";
 
@@ -83,6 +86,12 @@ export function formatLimit(l: KeyLimitSnapshot): string {
   return `${l.vendor} ${l.baseUrl}: limit ${l.limit}${across}${l.reason ? ` (${l.reason})` : ""}`;
 }
 
+/** " (run: $0.1200 of $5.0000 budget)" for a run with a budget, else "". */
+function budgetText(p: ProgressSnapshot): string {
+  if (p.budgetUsd === null || p.budgetUsd === undefined) return "";
+  return ` (run: ${formatCost(p.spentUsd ?? 0)} of ${formatCost(p.budgetUsd)} budget)`;
+}
+
 /** The lines of one snapshot (three, then one per vendor key, of at most `columns` characters where the bar allows). */
 export function renderProgress(p: ProgressSnapshot, columns = 80): string[] {
   const width = Math.max(10, Math.min(40, columns - 50));
@@ -90,7 +99,7 @@ export function renderProgress(p: ProgressSnapshot, columns = 80): string[] {
   return [
     countsLine("notes", p.notes, width),
     countsLine("grades", p.grades, width),
-    `cost ${formatCost(p.costUsd, p.unpriced)}  tokens ${formatTokens(p.inputTokens)} in / ${formatTokens(p.outputTokens)} out  ` +
+    `cost ${formatCost(p.costUsd, p.unpriced)}${budgetText(p)}  tokens ${formatTokens(p.inputTokens)} in / ${formatTokens(p.outputTokens)} out  ` +
       `elapsed ${formatDuration(p.elapsedMs)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}${status}`,
     ...(p.limits ?? []).map((l) => formatLimit(l).slice(0, columns)),
   ];
@@ -161,7 +170,7 @@ export class ProgressView {
     const g = p.grades;
     this.options.out.write(
       `notes ${n.succeeded}/${n.expected} (${n.failed} failed)  grades ${g.succeeded}/${g.expected} (${g.failed} failed)  ` +
-        `cost ${formatCost(p.costUsd, p.unpriced)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}` +
+        `cost ${formatCost(p.costUsd, p.unpriced)}${budgetText(p)}  ETA ${p.done ? "0s" : formatDuration(p.etaMs)}` +
         `${p.runStatus && p.runStatus !== "running" ? `  [${p.runStatus}]` : ""}` +
         (p.limits ?? []).map((l) => `  ${formatLimit(l)}`).join("") +
         "\n",

@@ -2,7 +2,7 @@
  * A run's budget (`startExperimentRun(budgetUsd)`): the run pauses before it would pass it.
  *
  * Before each attempt, the job's estimated cost (the high end of its estimate, calibrated by the
- * experiment's finished jobs: estimate-jobs.ts) is reserved on the run row, in one statement that
+ * experiment's finished jobs, again every RECALIBRATE_EVERY attempts: estimate-jobs.ts) is reserved on the run row, in one statement that
  * succeeds only while spent + reserved + this reservation stays within the budget; every process
  * driving the run reserves on the same row. When the attempt ends, its reservation is released and
  * its real cost added to `spent_usd`. A reservation that does not fit stops the run `paused`, naming
@@ -24,6 +24,13 @@ import { updatedRows } from "../runner/sql";
 import type { JobKind, JobOfKind } from "../runner/types";
 import { calibrate, costRange, loadExperimentJobs, makeJobEstimator, type JobEstimate } from "./estimate-jobs";
 
+/**
+ * The estimator is calibrated again after this many attempts ended: a first run starts from the
+ * inputs' sizes, whose high end (a reasoning grader's thinking above all) can be several times the
+ * real cost, and would pause far below its budget.
+ */
+export const RECALIBRATE_EVERY = 10;
+
 /** How long the calls in flight at a budget stop may finish: they are paid for; each is bounded by the LLM timeouts anyway. */
 export const BUDGET_STOP_GRACE_MS = 10 * 60_000;
 
@@ -37,7 +44,19 @@ export function makeBudgetGuard(db: DataSource, prices: LlmConfig["prices"], log
     const [run]: { budget_usd: string | null }[] = await db.query(`SELECT budget_usd FROM experiment_run WHERE id = $1`, [runId]);
     if (!run || run.budget_usd === null) return strategies;
     const budget = Number(run.budget_usd);
-    const estimator = makeJobEstimator(plan, calibrate(plan, await loadExperimentJobs(db, plan.experiment.id)));
+    const calibrated = async () => makeJobEstimator(plan, calibrate(plan, await loadExperimentJobs(db, plan.experiment.id)));
+    let estimator = await calibrated();
+    let endedSinceCalibration = 0;
+    let recalibrating = false;
+    const attemptEnded = () => {
+      if (++endedSinceCalibration < RECALIBRATE_EVERY || recalibrating) return;
+      endedSinceCalibration = 0;
+      recalibrating = true;
+      calibrated()
+        .then((next) => (estimator = next))
+        .catch((error: unknown) => logger.warn(`run ${runId}: budget estimates not recalibrated: ${(error as Error).message}`))
+        .finally(() => (recalibrating = false));
+    };
     const highCost = (estimate: JobEstimate | null): number =>
       // A job the plan no longer knows (its case left the experiment) reserves nothing: it will not be claimed.
       estimate ? (costRange(prices, estimate.model.model, estimate.input, estimate.output)?.high ?? 0) : 0;
@@ -83,6 +102,7 @@ export function makeBudgetGuard(db: DataSource, prices: LlmConfig["prices"], log
           await settle(db, runId, reserved, cost ?? reserved).catch((error: unknown) =>
             logger.warn(`run ${runId}: could not count an attempt's cost against the budget: ${(error as Error).message}`),
           );
+          attemptEnded();
         }
       },
     });
