@@ -228,6 +228,19 @@ describe("cost", () => {
       ),
     );
     expect(done).toMatchObject({ done: true, budgetUsd: 100, notes: { succeeded: 8 }, grades: { succeeded: 16 } });
+
+    // A run left interrupted by processes that died with reservations on its row: resumed, it drops them.
+    await t.app.db.query(`UPDATE experiment_run SET status = 'interrupted', reserved_usd = 0.5 WHERE id = $1`, [again.id]);
+    const deadline = Date.now() + 15_000;
+    let row: { status: string; reserved: number } | undefined;
+    while (Date.now() < deadline) {
+      [row] = await t.app.db.query(`SELECT status, reserved_usd::float8 AS reserved FROM experiment_run WHERE id = $1`, [
+        again.id,
+      ]);
+      if (row?.status === "finished") break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(row).toEqual({ status: "finished", reserved: 0 });
   });
 
   test("bad budgets, unpriced models and other roles are refused with a clear message", async () => {

@@ -44,6 +44,7 @@ export function makeBudgetGuard(db: DataSource, prices: LlmConfig["prices"], log
     const [run]: { budget_usd: string | null }[] = await db.query(`SELECT budget_usd FROM experiment_run WHERE id = $1`, [runId]);
     if (!run || run.budget_usd === null) return strategies;
     const budget = Number(run.budget_usd);
+    await forgetDeadReservations(db, runId, plan.experiment.id);
     const calibrated = async () => makeJobEstimator(plan, calibrate(plan, await loadExperimentJobs(db, plan.experiment.id)));
     let estimator = await calibrated();
     let endedSinceCalibration = 0;
@@ -132,6 +133,21 @@ async function reserve(
     [runId],
   );
   return { spent: Number(run?.spent_usd ?? 0), reserved: Number(run?.reserved_usd ?? 0) };
+}
+
+/**
+ * A run resumed after every process driving it died: their reservations stayed on the row. When no
+ * job of the experiment is held under a live lease, nobody holds a reservation (a process reserves
+ * only for a job it claimed), so they are dropped; one statement, so a claim cannot slip in between.
+ */
+async function forgetDeadReservations(db: DataSource, runId: number, experimentId: number): Promise<void> {
+  await db.query(
+    `UPDATE experiment_run SET reserved_usd = 0
+     WHERE id = $1 AND reserved_usd > 0
+       AND NOT EXISTS (SELECT 1 FROM experiment_result WHERE experiment_id = $2 AND status = 'running' AND lease_expires_at > now())
+       AND NOT EXISTS (SELECT 1 FROM experiment_result_score WHERE experiment_id = $2 AND status = 'running' AND lease_expires_at > now())`,
+    [runId, experimentId],
+  );
 }
 
 /** An attempt ended: its reservation goes, its real cost counts. */
