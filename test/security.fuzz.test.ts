@@ -194,6 +194,9 @@ describe("schema-driven fuzzing of every mutation", () => {
     const response = await t.gql(`mutation($e: Int!) { startExperimentRun(experimentId: $e) { id } }`, { e: experimentId });
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT", limit: "jobsPerRun" } });
     expect(response.errors?.[0].message).toMatch(/up to 8,040,000 notes and grades.*jobsPerRun = 500,000/);
+    // The estimate would walk the same jobs: refused alike.
+    const estimate = await t.gql(`query($e: Int!) { estimateExperimentRun(experimentId: $e) { notes } }`, { e: experimentId });
+    expect(estimate.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT", limit: "jobsPerRun" } });
     expect(
       dataOf(await t.gql(`query($e: Int!) { experiment(id: $e) { runs { id } } }`, { e: experimentId })).experiment.runs,
     ).toEqual([]);

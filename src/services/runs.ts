@@ -17,7 +17,7 @@ import type { Progress } from "../runner/types";
 import type { ExperimentService } from "./experiments";
 import type { ModelService } from "./models";
 import { makeBatchLoader, type BatchLoad } from "./batch-loader";
-import { buildRunPlan, MAX_RUBRICS_PER_NOTE, readPlanInputs } from "./run-plan";
+import { buildRunPlan, MAX_RUBRICS_PER_NOTE, readPlanInputs, type PlanInputs } from "./run-plan";
 import { estimateRun, type RunEstimate } from "./estimate";
 import { runFailures, type RunFailures } from "./run-history";
 import type { GeneratorRegistry } from "../generators";
@@ -55,11 +55,23 @@ const MAX_PAGE = 500;
 const MAX_INT4 = 2_147_483_647;
 
 /** Notes and grades a plan makes at most: every note, and up to 2 rubrics × grade replications per note. */
-function plannedJobs(plan: RunPlan): number {
+function plannedJobs(plan: PlanInputs): number {
   const { experiment } = plan;
   const notes =
     plan.cases.size * plan.combinations.length * experiment.cycleTranscriptOverlaps.length * experiment.noteReplications;
   return notes * (1 + MAX_RUBRICS_PER_NOTE * experiment.gradeReplications);
+}
+
+/** A plan beyond CAPS.jobsPerRun is refused before anything walks or plans its jobs. */
+function refuseOversizedPlan(plan: PlanInputs): void {
+  const jobs = plannedJobs(plan);
+  if (jobs > CAPS.jobsPerRun) {
+    throw capExceeded(
+      "jobsPerRun",
+      `This run would plan up to ${jobs.toLocaleString("en-US")} notes and grades, more than allowed: ` +
+        `use fewer cases, combinations, overlaps or replications`,
+    );
+  }
 }
 
 /** Cursors are opaque to clients: the base64 of the result id. */
@@ -109,14 +121,11 @@ export class RunService {
         );
       }
     }
-    const jobs = plannedJobs(plan);
-    if (jobs > CAPS.jobsPerRun) {
+    try {
+      refuseOversizedPlan(plan);
+    } catch (error) {
       plan.generator.release();
-      throw capExceeded(
-        "jobsPerRun",
-        `This run would plan up to ${jobs.toLocaleString("en-US")} notes and grades, more than allowed: ` +
-          `use fewer cases, combinations, overlaps or replications`,
-      );
+      throw error;
     }
     await this.checkModelsOf(plan);
     try {
@@ -159,6 +168,7 @@ export class RunService {
   /** What starting the experiment now would cost (no generator is prepared, no vendor asked). */
   async estimate(experimentId: number, retryFailed: boolean): Promise<RunEstimate> {
     const plan = await readPlanInputs(this.db, this.models, this.llm, experimentId);
+    refuseOversizedPlan(plan); // the estimate walks the same jobs a start would plan
     return estimateRun(this.db, plan, this.llm.prices, { retryFailed });
   }
 
