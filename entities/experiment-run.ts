@@ -68,7 +68,7 @@ export class ExperimentRun extends BaseRow {
   @Column({ name: "budget_usd", type: "numeric", precision: 14, scale: 6, nullable: true, transformer: numericToNumber })
   budgetUsd!: number | null;
 
-  @Field(() => Float, { description: "USD spent by this start's attempts, counted only when it has a budget" })
+  /** USD spent by this start's attempts, counted only when it has a budget (GraphQL: null without one). */
   @Column({ name: "spent_usd", type: "numeric", precision: 14, scale: 6, default: 0, transformer: numericToNumber })
   spentUsd!: number;
 

@@ -1,4 +1,4 @@
-import { Authorized, Arg, Ctx, Field, Int, ObjectType, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Authorized, Arg, Ctx, Field, Float, Int, ObjectType, FieldResolver, Query, Resolver, Root } from "type-graphql";
 import { ExperimentRun } from "../entities/experiment-run";
 import type { Context } from "../src/context";
 import { pastEvents, type PastEvent } from "../src/services/run-history";
@@ -49,5 +49,13 @@ export class RunHistoryResolver {
   @FieldResolver(() => Int, { description: "Grades this run left failed (after all their attempts)" })
   async failedGrades(@Root() run: ExperimentRun, @Ctx() { loaders }: Context): Promise<number> {
     return (await loaders.runFailures(run.id)).grades;
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: "USD this start's attempts spent against its budget; null without a budget (not counted then)",
+  })
+  spentUsd(@Root() run: ExperimentRun): number | null {
+    return run.budgetUsd === null ? null : run.spentUsd;
   }
 }
