@@ -110,16 +110,19 @@ describe("cost", () => {
       experimentProgress: p,
       experimentResults: r,
       experimentSummary: s,
+      experimentRun: noBudget,
     } = dataOf(
       await t.gql(
-        `query($e: Int!) {
-          experimentProgress(experimentId: $e) { costUsd unpriced grades { succeeded } }
+        `query($e: Int!, $r: Int!) {
+          experimentRun(id: $r) { budgetUsd spentUsd }
+          experimentProgress(experimentId: $e) { costUsd unpriced budgetUsd spentUsd grades { succeeded } }
           experimentResults(experimentId: $e) { edges { node { costUsd inputTokens outputTokens scores { costUsd inputTokens } } } }
           experimentSummary(experimentId: $e) { arms { costPerNote costPerGrade unpricedNotes unpricedGrades } } }`,
-        { e: seeded.experimentId },
+        { e: seeded.experimentId, r: run.id },
       ),
     );
-    expect(p).toEqual({ costUsd: null, unpriced: 4, grades: { succeeded: 4 } });
+    expect(p).toEqual({ costUsd: null, unpriced: 4, budgetUsd: null, spentUsd: null, grades: { succeeded: 4 } });
+    expect(noBudget).toEqual({ budgetUsd: null, spentUsd: null }); // no budget: nothing counted, not $0
     const notes = r.edges.map((e: any) => e.node);
     expect(notes).toHaveLength(2);
     for (const n of notes) {
