@@ -19,7 +19,13 @@ export function updatedRows<T>(result: unknown): T[] {
 
 export const JOB_TABLE: Record<JobKind, string> = { note: "experiment_result", grade: "experiment_result_score" };
 
-const camel = (key: string) => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+/** Column names are few and repeat on every row: each is converted once (the regex was ~0.5 % of the server's CPU at zero latency). */
+const camelNames = new Map<string, string>();
+function camel(key: string): string {
+  let name = camelNames.get(key);
+  if (name === undefined) camelNames.set(key, (name = key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())));
+  return name;
+}
 const DATE_KEYS = new Set(["created", "updated", "startedAt", "finishedAt", "leaseExpiresAt"]);
 
 /** A row as node-postgres returns it (snake_case, numeric as string) in the entity's shape. */
