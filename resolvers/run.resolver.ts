@@ -7,7 +7,7 @@ import { CriterionScore } from "../entities/score";
 import type { Context } from "../src/context";
 import { topics } from "../src/events/event-bus";
 import { filterIterator, startWith } from "../src/events/iterators";
-import { makeProgressOrder } from "../src/runner/progress-order";
+import { makeProgressOrder } from "../src/events/progress-order";
 import type { Progress } from "../src/runner/types";
 import { encodeCursor } from "../src/services/runs";
 import { ExperimentProgress, ExperimentResultConnection, ExperimentResultEvent } from "./types/run.types";

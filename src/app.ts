@@ -22,7 +22,7 @@ import { ApiKeyCipher } from "./keys/api-keys";
 import { makeLlmClients } from "./llm";
 import { ClusterShare } from "./llm/limits/cluster-share";
 import { makeLogger, type Logger } from "./logger";
-import { queryProgress } from "./runner/progress";
+import { queryCounts, queryProgress } from "./runner/progress";
 import { ProgressBroadcaster } from "./runner/progress-broadcaster";
 import { startHealthServer } from "./runner/health-server";
 import { Runner } from "./runner/runner";
@@ -134,7 +134,13 @@ async function startEventBus(
   const bus = new PostgresEventBus({
     url: (db.options as { url: string }).url,
     query: (sql, parameters) => db.query(sql, parameters),
-    codecs: makeTopicCodecs(db, (id) => queryProgress(db, id)),
+    codecs: makeTopicCodecs(db, {
+      progress: (id) => queryProgress(db, id),
+      counts: async (id) => {
+        const { run: _run, ...counts } = await queryCounts(db, id);
+        return counts;
+      },
+    }),
     reconnectMaxMs: config.dbReconnectMaxMs,
     log: (level, message) => logger[level](message),
     onDatabaseError: (error) => dbMonitor.noteError(error),

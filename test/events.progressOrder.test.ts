@@ -1,4 +1,4 @@
-import { isOlderProgress, makeProgressOrder } from "../src/runner/progress-order";
+import { isOlderProgress, makeProgressOrder } from "../src/events/progress-order";
 
 const snapshot = (runId: number | null, succeeded: number, failed = 0, done = false) => ({
   runId,

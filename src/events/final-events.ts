@@ -76,6 +76,10 @@ export class FinalEvents {
     this.ledgers.delete(topic);
   }
 
+  isOpen(topic: string): boolean {
+    return this.ledgers.has(topic);
+  }
+
   /** False for an event that follows its job's final event; records final events. */
   admit(topic: string, event: JobEvent): boolean {
     const ledger = this.ledgers.get(topic);

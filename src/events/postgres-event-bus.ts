@@ -13,11 +13,12 @@
  * - The listener is one dedicated connection. Received batches are decoded and delivered one after
  *   the other (order kept); topics nobody subscribes to here are skipped without loading anything;
  *   this process's own messages (already delivered) are recognised by the origin id and skipped.
- * - Delivery here is one ordered pipeline: received batches, this process's own messages on topics
- *   whose codec rebuilds them (`local`, e.g. to give events the database's progress) and catch-ups
- *   are delivered one after the other, each through the codec's `admit` (which may drop a message,
- *   e.g. one that follows its job's final event). Topics without `local` reach this process's
- *   subscribers at once.
+ * - Delivery here is one ordered pipeline: received batches, this process's own messages when their
+ *   codec rebuilds them (`local`, e.g. to give events the database's progress) and catch-ups. The
+ *   pipeline takes everything queued at once and decodes it in one go per topic, so a backlog makes
+ *   batches larger rather than the wait longer. Every message passes the codec's `admit` last (which
+ *   may drop or replace it, e.g. drop one that follows its job's final event). Own messages that
+ *   need no rebuild reach this process's subscribers at once (after any of their topic still queued).
  * - Notifications are lost when the listener is disconnected (Postgres delivers only to sessions
  *   listening at that moment) and when a publisher dies between its commit and its NOTIFY. The
  *   listener reconnects with exponential backoff and full jitter, then each topic with subscribers
@@ -57,10 +58,15 @@ export interface TopicCodec {
   resync?(topic: string): Promise<unknown[]>;
   /** Every `catchUpMs` while the topic has subscribers here: what was missed even without a reconnect. */
   catchUp?(topic: string): Promise<unknown[]>;
-  /** Rebuilds payloads this process published before its own subscribers get them (in order, one call per batch). */
-  local?(topic: string, payloads: unknown[]): Promise<unknown[]>;
-  /** Last look before a payload reaches this process's subscribers; false drops it. */
-  admit?(topic: string, payload: unknown): boolean;
+  /** Payloads this process published, rebuilt before its own subscribers get them (e.g. the database's progress). */
+  local?: {
+    /** Whether the topic's messages published here are rebuilt now; when not, they are delivered at once. */
+    needed(topic: string): boolean;
+    /** The payloads, in order, one call per batch. */
+    rebuild(topic: string, payloads: unknown[]): Promise<unknown[]>;
+  };
+  /** Last look before a payload reaches this process's subscribers: what to deliver instead, or undefined to drop it. */
+  admit?(topic: string, payload: unknown): unknown;
   /** The topic got its first subscriber here / lost its last one. */
   open?(topic: string): void;
   close?(topic: string): void;
@@ -83,6 +89,8 @@ export interface PostgresEventBusOptions {
 }
 
 type WireMessage = [topic: string, data: unknown];
+type MessageItem = { kind: "received" | "own"; messages: WireMessage[] };
+type PipelineItem = MessageItem | { kind: "resync"; how: "resync" | "catchUp" };
 interface Envelope {
   /** Origin: the publishing bus instance. */
   o: string;
@@ -104,7 +112,11 @@ export class PostgresEventBus implements EventBus {
   private outbox: WireMessage[] = [];
   private sendScheduled = false;
   private sending: Promise<void> = Promise.resolve();
-  private receiving: Promise<void> = Promise.resolve();
+  /** The delivery pipeline: what waits to reach this process's subscribers, in order. */
+  private readonly pipeline: PipelineItem[] = [];
+  private draining: Promise<void> | undefined;
+  /** Messages per topic in the pipeline (a topic's own messages go in after them, never past them). */
+  private readonly queuedByTopic = new Map<string, number>();
   private sequence = 0;
   private listener: Client | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -127,7 +139,7 @@ export class PostgresEventBus implements EventBus {
     }, INTEREST_TTL_MS / 3);
     this.interestTimer.unref();
     this.catchUpTimer = setInterval(() => {
-      this.receiving = this.receiving.then(() => this.resync("catchUp"));
+      this.enqueue({ kind: "resync", how: "catchUp" });
     }, this.options.catchUpMs ?? CATCH_UP_MS);
     this.catchUpTimer.unref();
   }
@@ -140,6 +152,7 @@ export class PostgresEventBus implements EventBus {
     clearInterval(this.interestTimer);
     clearInterval(this.catchUpTimer);
     await this.sending;
+    await this.draining;
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
@@ -255,69 +268,98 @@ export class PostgresEventBus implements EventBus {
     if (!envelope.m) return;
     const wanted = envelope.m.filter(([topic]) => this.local.listenerCount(topic) > 0);
     if (wanted.length === 0) return;
-    this.receiving = this.receiving.then(() => this.deliver(wanted));
+    this.enqueue({ kind: "received", messages: wanted });
   }
 
-  /** Decodes a batch (one decode per topic, in parallel) and delivers it in the order it was sent. */
-  private async deliver(messages: WireMessage[]): Promise<void> {
-    const byTopic = new Map<string, number[]>();
-    messages.forEach(([topic], index) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]));
-    const decoded: unknown[] = messages.map(([, data]) => data);
-    try {
-      await Promise.all(
-        [...byTopic].map(async ([topic, indexes]) => {
-          const codec = this.options.codecs[prefixOf(topic)];
-          if (!codec) return;
-          const payloads = await codec.decode(
-            topic,
-            indexes.map((i) => messages[i]![1]),
-          );
-          indexes.forEach((i, k) => (decoded[i] = payloads[k]));
-        }),
+  /** Queues work for the delivery pipeline and makes sure it drains. */
+  private enqueue(item: PipelineItem): void {
+    if (item.kind !== "resync")
+      for (const [topic] of item.messages) this.queuedByTopic.set(topic, (this.queuedByTopic.get(topic) ?? 0) + 1);
+    this.pipeline.push(item);
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  /**
+   * Takes everything queued at once, up to the next resync, and delivers it as one segment: a backlog
+   * makes segments larger, not the queue longer, so that delivery keeps up however slow a decode is.
+   */
+  private async drain(): Promise<void> {
+    while (this.pipeline.length > 0) {
+      const first = this.pipeline[0]!;
+      if (first.kind === "resync") {
+        this.pipeline.shift();
+        await this.resync(first.how);
+        continue;
+      }
+      const end = this.pipeline.findIndex((item) => item.kind === "resync");
+      const segment = this.pipeline.splice(0, end < 0 ? this.pipeline.length : end) as MessageItem[];
+      await this.deliverSegment(
+        segment.flatMap((item) => item.messages.map(([topic, data]) => ({ topic, data, own: item.kind === "own" }))),
       );
-    } catch (error) {
-      this.options.onDatabaseError?.(error);
-      this.options.log?.("warn", `${messages.length} event(s) from another process not delivered: ${(error as Error).message}`);
-      return;
     }
-    messages.forEach(([topic], i) => {
-      if (decoded[i] !== undefined) this.emit(topic, decoded[i]);
+  }
+
+  /**
+   * Decodes what other processes sent and rebuilds this process's own messages (one call each per
+   * topic, topics in parallel), then delivers everything in the order it was queued.
+   */
+  private async deliverSegment(entries: { topic: string; data: unknown; own: boolean }[]): Promise<void> {
+    const byTopic = new Map<string, number[]>();
+    entries.forEach(({ topic }, index) => byTopic.set(topic, [...(byTopic.get(topic) ?? []), index]));
+    const payloads: unknown[] = entries.map(({ data }) => data);
+    await Promise.all(
+      [...byTopic].map(async ([topic, indexes]) => {
+        const codec = this.options.codecs[prefixOf(topic)];
+        const received = indexes.filter((i) => !entries[i]!.own);
+        const own = indexes.filter((i) => entries[i]!.own);
+        const rebuild = async (which: number[], how: (data: unknown[]) => Promise<unknown[]>) => {
+          if (which.length === 0) return;
+          const rebuilt = await how(which.map((i) => entries[i]!.data));
+          which.forEach((i, k) => (payloads[i] = rebuilt[k]));
+        };
+        await Promise.all([
+          rebuild(received, (data) => (codec ? codec.decode(topic, data) : Promise.resolve(data))).catch((error: unknown) => {
+            received.forEach((i) => (payloads[i] = undefined));
+            this.options.onDatabaseError?.(error);
+            this.options.log?.(
+              "warn",
+              `${received.length} event(s) from another process not delivered: ${(error as Error).message}`,
+            );
+          }),
+          // This process's own messages are delivered as published rather than lost.
+          rebuild(own, (data) => codec!.local!.rebuild(topic, data)).catch((error: unknown) =>
+            this.options.onDatabaseError?.(error),
+          ),
+        ]);
+      }),
+    );
+    entries.forEach(({ topic }, i) => {
+      const left = (this.queuedByTopic.get(topic) ?? 1) - 1;
+      if (left > 0) this.queuedByTopic.set(topic, left);
+      else this.queuedByTopic.delete(topic);
+      if (payloads[i] !== undefined) this.emit(topic, payloads[i]);
     });
   }
 
-  /** A message published here: at once, or through the pipeline when its codec rebuilds local messages. */
+  /**
+   * A message published here: to this process's subscribers at once, or, when its codec rebuilds
+   * local messages for the topic now (or earlier ones of the topic are still queued), through the
+   * pipeline, batched per turn of the event loop.
+   */
   private deliverLocally(topic: string, payload: unknown, codec: TopicCodec | undefined): void {
-    if (!codec?.local) return this.emit(topic, payload);
-    if (this.local.listenerCount(topic) === 0) return;
+    if (!codec?.local || this.local.listenerCount(topic) === 0) return this.emit(topic, payload);
+    if (!codec.local.needed(topic) && !this.queuedByTopic.has(topic) && !this.localPending.some(([t]) => t === topic))
+      return this.emit(topic, payload);
     this.localPending.push([topic, payload]);
     if (this.localPending.length > 1) return;
-    // What is published in this turn of the event loop is rebuilt in one go.
-    setImmediate(() => {
-      const batch = this.localPending.splice(0);
-      this.receiving = this.receiving.then(() => this.deliverOwn(batch));
-    });
-  }
-
-  private async deliverOwn(messages: WireMessage[]): Promise<void> {
-    const byTopic = new Map<string, unknown[]>();
-    for (const [topic, payload] of messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), payload]);
-    for (const [topic, payloads] of byTopic) {
-      let rebuilt = payloads;
-      try {
-        rebuilt = await this.options.codecs[prefixOf(topic)]!.local!(topic, payloads);
-      } catch (error) {
-        // Delivered as published rather than lost.
-        this.options.onDatabaseError?.(error);
-      }
-      for (const payload of rebuilt) this.emit(topic, payload);
-    }
+    setImmediate(() => this.enqueue({ kind: "own", messages: this.localPending.splice(0) }));
   }
 
   /** To this process's subscribers, past the codec's `admit`. */
   private emit(topic: string, payload: unknown): void {
     const codec = this.options.codecs[prefixOf(topic)];
-    if (codec?.admit && !codec.admit(topic, payload)) return;
-    this.local.publish(topic, payload);
+    const admitted = codec?.admit ? codec.admit(topic, payload) : payload;
+    if (admitted !== undefined) this.local.publish(topic, admitted);
   }
 
   private async listen(): Promise<void> {
@@ -357,7 +399,7 @@ export class PostgresEventBus implements EventBus {
       // Announcements sent while disconnected were missed too.
       await this.notify([this.envelope({ ask: true })]);
       await this.announce(this.local.topics());
-      this.receiving = this.receiving.then(() => this.resync("resync"));
+      this.enqueue({ kind: "resync", how: "resync" });
       return;
     }
   }

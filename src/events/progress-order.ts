@@ -3,9 +3,14 @@
  * (a read that started earlier may answer later). Within a run finished jobs only ever grow, so a
  * snapshot with fewer of them than one already sent is older, and is dropped.
  */
-import type { Progress } from "./types";
 
-type Snapshot = Pick<Progress, "runId" | "notes" | "grades" | "done">;
+/** What ordering reads of a progress snapshot. */
+export interface Snapshot {
+  runId: number | null;
+  done: boolean;
+  notes: { succeeded: number; failed: number };
+  grades: { succeeded: number; failed: number };
+}
 
 const finished = (p: Snapshot) => p.notes.succeeded + p.notes.failed + p.grades.succeeded + p.grades.failed;
 

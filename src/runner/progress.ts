@@ -51,6 +51,13 @@ export function estimateEtaMs(remaining: number, finishedThisRun: number, elapse
  * progress read twice could go backwards.
  */
 export async function queryProgress(db: Db, experimentId: number): Promise<Progress> {
+  const { run, ...counts } = await queryCounts(db, experimentId);
+  // The vendors' limits are the cluster's now, not this snapshot's: read after it.
+  return { ...counts, limits: await queryKeyLimits(db, experimentId, run) };
+}
+
+/** The progress without the vendors' limits: one statement (what events are stamped with). */
+export async function queryCounts(db: Db, experimentId: number): Promise<Omit<Progress, "limits"> & { run: RunTiming | null }> {
   const [row]: { notes: StatusRow[]; grades: StatusRow[]; run: RunRow | null; finished_this_run: string }[] = await db.query(
     `WITH run AS (
        SELECT id, status, started_at, finished_at, budget_usd, spent_usd FROM experiment_run
@@ -82,9 +89,7 @@ export async function queryProgress(db: Db, experimentId: number): Promise<Progr
         spentUsd: Number(row.run.spent_usd),
       }
     : null;
-  // The vendors' limits are the cluster's now, not this snapshot's: read after it.
-  const limits = await queryKeyLimits(db, experimentId, run);
-  return { ...buildProgress(experimentId, row.notes, row.grades, run, Number(row.finished_this_run)), limits };
+  return { ...buildProgress(experimentId, row.notes, row.grades, run, Number(row.finished_this_run)), run };
 }
 
 /** The run as row_to_json gives it (timestamps as text). */
