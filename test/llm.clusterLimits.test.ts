@@ -7,7 +7,7 @@ import { Pool } from "pg";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { gradeNote, makeLlmClients, type LlmClients } from "../src/llm";
 import { ClusterShare } from "../src/llm/limits/cluster-share";
-import { readKeyLimits, type Query } from "../src/llm/limits/cluster-store";
+import { displayBaseUrl, keyScope, readKeyLimits, type Query } from "../src/llm/limits/cluster-store";
 import { createTestDatabase } from "./support/database";
 import { SECRET_KEY, specFor, testLlmConfig } from "./support/fake-llm";
 
@@ -169,4 +169,11 @@ test("the fixed per-vendor caps are divided too: two processes with 20 requests/
     { limit_now: 2, reason: "1/2 of openai's caps (2 processes use it)" },
     { limit_now: 2, reason: "1/2 of openai's caps (2 processes use it)" },
   ]);
+});
+
+test("rows and progress name a key by a fingerprint and a base URL stripped of what proxies put credentials in", () => {
+  expect(displayBaseUrl("https://user:sk-proxy-secret@proxy.example/v1?api-key=sk-q#f")).toBe("https://proxy.example/v1");
+  const scope = keyScope("openai", SECRET_KEY, server.openaiBaseUrl);
+  expect(scope).toMatch(/^key:[0-9a-f]{32}$/);
+  expect(keyScope("openai", `${SECRET_KEY}x`, server.openaiBaseUrl)).not.toBe(scope);
 });

@@ -12,7 +12,7 @@
 import type { RateSnapshot, RateWindow } from "./headers";
 import type { AdaptiveLimiter, LimiterState } from "./adaptive-limiter";
 import type { ClusterScope, ClusterShare } from "./cluster-share";
-import { keyScope } from "./cluster-store";
+import { displayBaseUrl, keyScope } from "./cluster-store";
 import type { Vendor } from "../types";
 
 /** What the request path uses of a key's limiter (src/llm/structured.ts). */
@@ -57,7 +57,7 @@ export function sharedLimiter(
   };
   const scope: ClusterScope = cluster.scope(keyScope(key.vendor, key.apiKey, key.baseUrl), {
     vendor: key.vendor,
-    baseUrl: key.baseUrl,
+    baseUrl: displayBaseUrl(key.baseUrl),
     state: () => {
       const s = limiter.state();
       return { limit: s.limit, inFlight: s.inFlight, reason: s.reason, changedAt: s.changedAt };
