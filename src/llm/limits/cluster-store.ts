@@ -38,6 +38,7 @@ export function keyScope(vendor: Vendor, apiKey: string, baseUrl: string): strin
 export function displayBaseUrl(baseUrl: string): string {
   try {
     const url = new URL(baseUrl);
+    if (!url.username && !url.password && !url.search && !url.hash) return baseUrl; // as configured
     return `${url.origin}${url.pathname}`;
   } catch {
     return "(a base URL that does not parse)";
