@@ -8,6 +8,7 @@ import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/serve
 import { gradeNote, makeLlmClients } from "../src/llm";
 import { AdaptiveLimiter } from "../src/llm/limits/adaptive-limiter";
 import { parseDuration, readRateHeaders } from "../src/llm/limits/headers";
+import { TokenCalibration } from "../src/llm/limits/token-calibration";
 import { BOTH_VENDORS, specFor, testLlmConfig } from "./support/fake-llm";
 
 const rubric = [{ criterion: "Reward for the plan", weight: 10, sense: "positive" as const }];
@@ -40,7 +41,58 @@ test("reads both vendors' rate-limit headers", () => {
       })[n],
     now,
   );
-  expect(anthropic.tokens).toEqual({ limit: 1000, remaining: 400, resetMs: 30_000 });
+  expect(anthropic.tokens).toEqual({ limit: 1000, remaining: 400, resetMs: 30_000, resetAt: now + 30_000 });
+  // Anthropic's `tokens` is its most restrictive token limit (it may be the output one): our
+  // estimates are of input tokens, so its input-tokens window wins when sent.
+  const both = readRateHeaders(
+    (n) =>
+      ({
+        "anthropic-ratelimit-tokens-limit": "8000",
+        "anthropic-ratelimit-tokens-remaining": "100",
+        "anthropic-ratelimit-tokens-reset": "2026-11-27T10:00:30Z",
+        "anthropic-ratelimit-input-tokens-limit": "30000",
+        "anthropic-ratelimit-input-tokens-remaining": "20000",
+        "anthropic-ratelimit-input-tokens-reset": "2026-11-27T10:00:20Z",
+      })[n],
+    now,
+  );
+  expect(both.tokens).toMatchObject({ limit: 30_000, remaining: 20_000, resetMs: 20_000 });
+});
+
+test("a header counts what was sent after its request, and a 5 % headroom is kept", async () => {
+  const limiter = new AdaptiveLimiter(100);
+  const first = await limiter.acquire(1);
+  const window = (remaining: number) => ({ requests: { limit: 100, remaining, resetMs: 600_000 } });
+  limiter.succeeded(window(99), first); // the vendor counted the first request only
+  const sent = [];
+  for (let i = 0; i < 10; i++) sent.push(await limiter.acquire(1));
+  // Written when the 2nd request arrived: 98 left then, and 9 were sent after it. 89 left now.
+  limiter.succeeded(window(98), sent[0]);
+  let started = 0;
+  const controller = new AbortController();
+  const pending = (async () => {
+    for (;;) {
+      await limiter.acquire(1, controller.signal);
+      started++;
+    }
+  })().catch(() => undefined);
+  await new Promise((r) => setImmediate(r));
+  controller.abort();
+  await pending;
+  // 89 − 84 = 5 requests of headroom (5 % of 100) stay unused; the refill (100 per 10 minutes) adds none yet.
+  expect(started).toBe(84);
+});
+
+test("token estimates are scaled by what the vendor's headers say it charged", () => {
+  const calibration = new TokenCalibration();
+  // The vendor charges 1.2× our estimates: 1,200 per 1,000 estimated, no refill.
+  for (let i = 0; i < 30; i++) {
+    calibration.observe({ at: i, estimatedSent: 1000 * (i + 1), remaining: 90_000 - 1200 * i, limit: 100_000 }, 0);
+  }
+  expect(calibration.factor).toBeCloseTo(1.2, 5);
+  calibration.refused(); // a 429 between two answers: that pair is not counted
+  calibration.observe({ at: 31, estimatedSent: 40_000, remaining: 0, limit: 100_000 }, 0);
+  expect(calibration.factor).toBeCloseTo(1.2, 5);
 });
 
 test("a 429 halves the limit and says why; answers while it binds raise it again", async () => {
@@ -75,12 +127,14 @@ describe.each(BOTH_VENDORS)(`a burst of ${CALLS} calls through the %s SDK agains
     return { ok: results.filter((r) => r.status === "fulfilled").length, share429: limited / total, wallMs, clients };
   }
 
-  // In this in-process burst (server and client on one event loop) 1–10% of requests are 429'd with
-  // adaptation and over 30% without; the bound below leaves room for a loaded machine.
+  // In this in-process burst (server and client on one event loop) no request was 429'd with
+  // adaptation in 12 runs, up to a load average of 12 with other test files beside it (before the
+  // tuning of #11: 1–10 %, and 15–18 % for OpenAI under that load while the refill was credited from
+  // when a request was let go); over 30 % without. 3 % is the issue's bound: 3 of 100 requests.
   test("with adaptation: every call succeeds, few requests are 429, at the limit's pace; without, many are", async () => {
     const adaptive = await burst({});
     expect(adaptive.ok).toBe(CALLS);
-    expect(adaptive.share429).toBeLessThan(0.15);
+    expect(adaptive.share429).toBeLessThanOrEqual(0.03);
     // Lower bound: the first 40 at once, the other 60 at 40/s = 1.5 s.
     expect(adaptive.wallMs).toBeGreaterThanOrEqual(1400);
     expect(adaptive.clients.limitStates()).toEqual([expect.objectContaining({ vendor, limit: expect.any(Number) })]);

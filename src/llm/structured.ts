@@ -97,23 +97,25 @@ export async function callStructured<T>(
     return sendOnce();
   };
   const queued: () => Promise<RawAnswer> = limiter ? () => limiter.add(counted, { signal }) as Promise<RawAnswer> : counted;
-  // The key's adaptive limiter paces every request by its estimated tokens (prompt chars / 4 plus
-  // the messages so far) and learns from each answer's headers and each 429.
+  // The key's adaptive limiter paces every request by its estimated tokens (characters / 4 of what
+  // the vendor counts as input: the system prompt, the messages so far and the output schema) and
+  // learns from each answer's headers and each 429.
   const adaptive = clients.adaptive(spec.vendor, spec.apiKey, baseUrl);
+  const schemaChars = JSON.stringify(request.schema).length;
   const attempt: () => Promise<RawAnswer> = !adaptive
     ? queued
     : async () => {
-        const estimated = Math.ceil((request.system.length + messages.reduce((n, m) => n + m.content.length, 0)) / 4);
-        await adaptive.acquire(estimated, signal);
+        const chars = schemaChars + request.system.length + messages.reduce((n, m) => n + m.content.length, 0);
+        const ticket = await adaptive.acquire(Math.ceil(chars / 4), signal);
         try {
           const answer = await queued();
-          adaptive.succeeded(readRateHeaders(headerGetter(answer.headers)));
+          adaptive.succeeded(readRateHeaders(headerGetter(answer.headers)), ticket);
           return answer;
         } catch (err) {
           const e = err as { status?: unknown; headers?: unknown };
           if (e.status === 429 && classifySdkError(err, spec.vendor, signal).kind === "transport") {
-            adaptive.rateLimited(parseRetryAfter(e.headers as never), readRateHeaders(headerGetter(e.headers)));
-          } else adaptive.released();
+            adaptive.rateLimited(parseRetryAfter(e.headers as never), readRateHeaders(headerGetter(e.headers)), ticket);
+          } else adaptive.released(ticket);
           throw err;
         }
       };

@@ -24,6 +24,8 @@ interface Bucket {
 export interface Admission {
   ok: boolean;
   headers: Record<string, string>;
+  /** When refused: which bucket was short, in the vendors' words ("requests per min (RPM)"). */
+  short?: string;
 }
 
 function durationText(ms: number): string {
@@ -89,6 +91,7 @@ export class FakeRateLimiter {
       headers["retry-after-ms"] = String(wait);
       headers["retry-after"] = String(Math.ceil(wait / 1000));
     }
-    return { ok, headers };
+    const short = ok ? undefined : state.requests.level < 1 ? "requests per min (RPM)" : "tokens per min (TPM)";
+    return { ok, headers, short };
   }
 }

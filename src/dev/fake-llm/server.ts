@@ -588,12 +588,15 @@ export async function makeFakeLlmServer(options: FakeLlmServerOptions = {}): Pro
         429,
         vendor === "openai" ? "requests" : "rate_limit_error",
         "rate_limit_exceeded",
-        "Rate limit reached for requests (fake)",
+        `Rate limit reached on ${admission.short} (fake)`,
       );
       return;
     }
+    const receivedAt = performance.now();
     const answer = () => {
       if (res.destroyed || res.writableEnded) return;
+      // OpenAI says how long it worked on a request (the rate-limit headers were written when it arrived).
+      if (vendor === "openai") res.setHeader("openai-processing-ms", String(Math.round(performance.now() - receivedAt)));
       if (keyRule) {
         const e = keyRule[vendor];
         entry.status = e.status;

@@ -21,12 +21,12 @@ export type KeyLimiter = Pick<AdaptiveLimiter, "acquire" | "succeeded" | "rateLi
 };
 
 function scaleWindow(w: RateWindow | undefined, share: number): RateWindow | undefined {
-  return w && { limit: w.limit * share, remaining: w.remaining * share, resetMs: w.resetMs };
+  return w && { ...w, limit: w.limit * share, remaining: w.remaining * share };
 }
 
 export function scaleSnapshot(snapshot: RateSnapshot, share: number): RateSnapshot {
   if (share === 1) return snapshot;
-  return { requests: scaleWindow(snapshot.requests, share), tokens: scaleWindow(snapshot.tokens, share) };
+  return { ...snapshot, requests: scaleWindow(snapshot.requests, share), tokens: scaleWindow(snapshot.tokens, share) };
 }
 
 /** The reason a limit changed with the number of processes on the key. */
@@ -38,9 +38,9 @@ export function shareReason(members: number): string {
 export function soloLimiter(limiter: AdaptiveLimiter): KeyLimiter {
   return {
     acquire: (tokens, signal) => limiter.acquire(tokens, signal),
-    succeeded: (snapshot) => limiter.succeeded(snapshot),
-    rateLimited: (retryAfterMs, snapshot) => limiter.rateLimited(retryAfterMs, snapshot),
-    released: () => limiter.released(),
+    succeeded: (snapshot, ticket) => limiter.succeeded(snapshot, ticket),
+    rateLimited: (retryAfterMs, snapshot, ticket) => limiter.rateLimited(retryAfterMs, snapshot, ticket),
+    released: (ticket) => limiter.released(ticket),
     state: () => ({ ...limiter.state(), processes: 1 }),
   };
 }
@@ -71,23 +71,23 @@ export function sharedLimiter(
       try {
         const joining = scope.touch();
         if (joining) await joining;
-        await limiter.acquire(tokens, signal);
+        return await limiter.acquire(tokens, signal);
       } catch (error) {
         done();
         throw error;
       }
     },
-    succeeded: (snapshot) => {
+    succeeded: (snapshot, ticket) => {
       done();
-      limiter.succeeded(scaleSnapshot(snapshot, scope.share));
+      limiter.succeeded(scaleSnapshot(snapshot, scope.share), ticket);
     },
-    rateLimited: (retryAfterMs, snapshot) => {
+    rateLimited: (retryAfterMs, snapshot, ticket) => {
       done();
-      limiter.rateLimited(retryAfterMs, scaleSnapshot(snapshot, scope.share));
+      limiter.rateLimited(retryAfterMs, scaleSnapshot(snapshot, scope.share), ticket);
     },
-    released: () => {
+    released: (ticket) => {
       done();
-      limiter.released();
+      limiter.released(ticket);
     },
     state: () => ({ ...limiter.state(), processes: scope.members }),
   };

@@ -1,20 +1,33 @@
 /**
  * The vendors' rate-limit headers, read into one shape. OpenAI: `x-ratelimit-{limit,remaining,
- * reset}-{requests,tokens}`, reset as a duration ("1s", "6m0s", "20ms"). Anthropic:
- * `anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`, reset as an RFC 3339 time. Either
- * way the reset is when the bucket is full again.
+ * reset}-{requests,tokens}`, reset as a duration ("1s", "6m0s", "20ms") from when the vendor wrote
+ * the header. Anthropic: `anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset}`, reset as
+ * an RFC 3339 time; `tokens` is whichever of its token limits is most restrictive, so its
+ * `input-tokens` window is read instead when sent (our estimates are of input tokens). Either way the
+ * reset is when the bucket is full again (both vendors refill continuously).
  */
 
 export interface RateWindow {
   limit: number;
   remaining: number;
-  /** Milliseconds until the bucket is full again. */
+  /** Milliseconds until the bucket is full again, counted from `now` when read. */
   resetMs: number;
+  /**
+   * When the bucket is full again (epoch ms), when the vendor says so as a time (Anthropic). An
+   * answer arrives a latency after the vendor wrote it: with the time, the span from the request to
+   * the reset is known exactly; a duration (OpenAI) is already counted from when it was written.
+   */
+  resetAt?: number;
 }
 
 export interface RateSnapshot {
   requests?: RateWindow;
   tokens?: RateWindow;
+  /**
+   * How long the vendor worked on the request (OpenAI's `openai-processing-ms`): the headers were
+   * written about that long before the answer arrived.
+   */
+  processingMs?: number;
 }
 
 export type HeaderGetter = (name: string) => string | null | undefined;
@@ -37,30 +50,35 @@ function window(
   const resetText = get(names[2]);
   if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !resetText || limit <= 0) return undefined;
   const asDuration = parseDuration(resetText);
-  const resetMs = asDuration ?? Date.parse(resetText) - now;
-  if (!Number.isFinite(resetMs)) return undefined;
-  return { limit, remaining, resetMs: Math.max(0, resetMs) };
+  if (asDuration !== null) return { limit, remaining, resetMs: asDuration };
+  const resetAt = Date.parse(resetText);
+  if (!Number.isFinite(resetAt)) return undefined;
+  return { limit, remaining, resetMs: Math.max(0, resetAt - now), resetAt };
 }
 
 export function readRateHeaders(get: HeaderGetter, now = Date.now()): RateSnapshot {
   const g: HeaderGetter = (name) => get(name) ?? undefined;
   if (g("anthropic-ratelimit-requests-limit") !== undefined || g("anthropic-ratelimit-tokens-limit") !== undefined) {
+    const tokens = (kind: "input-tokens" | "tokens") =>
+      window(
+        g,
+        [`anthropic-ratelimit-${kind}-limit`, `anthropic-ratelimit-${kind}-remaining`, `anthropic-ratelimit-${kind}-reset`],
+        now,
+      );
     return {
       requests: window(
         g,
         ["anthropic-ratelimit-requests-limit", "anthropic-ratelimit-requests-remaining", "anthropic-ratelimit-requests-reset"],
         now,
       ),
-      tokens: window(
-        g,
-        ["anthropic-ratelimit-tokens-limit", "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-tokens-reset"],
-        now,
-      ),
+      tokens: tokens("input-tokens") ?? tokens("tokens"),
     };
   }
+  const processingMs = Number(g("openai-processing-ms") ?? NaN);
   return {
     requests: window(g, ["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"], now),
     tokens: window(g, ["x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"], now),
+    ...(Number.isFinite(processingMs) && processingMs >= 0 ? { processingMs } : {}),
   };
 }
 
