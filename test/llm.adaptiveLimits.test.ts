@@ -95,7 +95,7 @@ test("token estimates are scaled by what the vendor's headers say it charged", (
   expect(calibration.factor).toBeCloseTo(1.2, 5);
 });
 
-test("a 429 halves the limit and says why; answers while it binds raise it again", async () => {
+test("a 429 without rate-limit headers halves the limit and says why; answers while it binds raise it again", async () => {
   const changes: string[] = [];
   const limiter = new AdaptiveLimiter(8, (s) => changes.push(s.reason));
   await limiter.acquire(1);
@@ -111,6 +111,14 @@ test("a 429 halves the limit and says why; answers while it binds raise it again
   expect(limiter.state().limit).toBeGreaterThan(4);
   expect(limiter.state().limit).toBeLessThanOrEqual(8);
   expect(changes.at(-1)).toMatch(/^raised to \d+ after answers without 429$/);
+  // With rate-limit headers the pace comes from them: a 429 pauses the key but keeps the limit.
+  const before = limiter.state().limit;
+  await limiter.acquire(1);
+  limiter.rateLimited(0, { requests: { limit: 10, remaining: 0, resetMs: 100 } });
+  expect(limiter.state()).toMatchObject({
+    limit: before,
+    reason: "paused 0 ms on a 429 (retry-after); pacing by the vendor's headers",
+  });
 });
 
 describe.each(BOTH_VENDORS)(`a burst of ${CALLS} calls through the %s SDK against 40 requests/s`, (vendor) => {
