@@ -6,7 +6,7 @@ import { CriterionSense, Rubric } from "../entities/rubric";
 import { CriterionScore } from "../entities/score";
 import type { Context } from "../src/context";
 import { topics } from "../src/events/event-bus";
-import { filterIterator, startWith } from "../src/events/iterators";
+import { filterIterator, startWith, startWithAll } from "../src/events/iterators";
 import { makeProgressOrder } from "../src/events/progress-order";
 import type { Progress } from "../src/runner/types";
 import { encodeCursor } from "../src/services/runs";
@@ -102,15 +102,26 @@ export class RunResolver {
 
   @Authorized("viewer")
   @Subscription(() => ExperimentResultEvent, {
-    description: "Every state change of the experiment's notes, grades and runs",
+    description:
+      "Every state change of the experiment's notes, grades and runs. Each job's final event arrives once and last for " +
+      "the job. A client that resubscribes after losing its connection passes `since` (the `at` of the last event it got) " +
+      "and first gets the final event of every job that ended since then (some may repeat: key them by job).",
     subscribe: async ({ args, context }) => {
       const { services, bus } = context as Context;
       await services.experiments.getOrThrow(args.experimentId);
-      return bus.subscribe(topics.experimentEvents(args.experimentId));
+      const stream = bus.subscribe<unknown>(topics.experimentEvents(args.experimentId));
+      const since = args.since as number | null | undefined;
+      if (since === null || since === undefined) return stream;
+      return startWithAll(() => services.runs.finalEventsSince(args.experimentId, since), stream);
     },
   })
   experimentResultEvents(
     @Arg("experimentId", () => Int) _experimentId: number,
+    @Arg("since", () => Float, {
+      nullable: true,
+      description: "Epoch ms: first send the final events of the jobs that ended since (to resume after a reconnect)",
+    })
+    _since: number | null,
     @Root() event: ExperimentResultEvent,
   ): ExperimentResultEvent {
     return event;

@@ -103,7 +103,7 @@ describe("three processes on one run", () => {
    * A graphql-ws client of `server` on the experiment's events and progress, reconnecting as the
    * project's clients do; records each job's event types in arrival order.
    */
-  function watch(server: ChildServer, experimentId: number) {
+  function watch(server: ChildServer, experimentId: number, since: number | null = null) {
     const client = createClient({
       url: server.url.replace(/^http/, "ws"),
       webSocketImpl: WebSocket,
@@ -125,8 +125,9 @@ describe("three processes on one run", () => {
       experimentResultEvents: { type: string; resultId: number | null; grade: { id: number } | null; progress: ProgressSeen };
     }>(
       {
-        query: `subscription($e: Int!) { experimentResultEvents(experimentId: $e) { type resultId grade { id } progress { ${PROGRESS} } } }`,
-        variables: { e: experimentId },
+        query: `subscription($e: Int!, $since: Float) { experimentResultEvents(experimentId: $e, since: $since) {
+          type resultId grade { id } progress { ${PROGRESS} } } }`,
+        variables: { e: experimentId, since },
       },
       sink(({ experimentResultEvents: event }) => {
         const [kind, type] = event.type.split("_");
@@ -172,6 +173,7 @@ describe("three processes on one run", () => {
     fake.setLatency(80);
     const callsBefore = fake.requestCount();
     const watcher = watch(api, seeded.experimentId);
+    const startedAt = Date.now();
     await watcher.subscribed;
     const { startExperimentRun } = dataOf(
       await api.gql(`mutation($e: Int!) { startExperimentRun(experimentId: $e, workers: ${WORKERS}) { id } }`, {
@@ -268,5 +270,12 @@ describe("three processes on one run", () => {
     });
     expect(Math.max(...watcher.eventProgress.map((p) => p.notes.succeeded + p.grades.succeeded))).toBe(NOTES + GRADES);
     await watcher.close();
+
+    // A client that lost its connection resubscribes with the time of the last event it had: it gets
+    // the final events of the jobs that ended since (here: all of them).
+    const resumed = watch(api, seeded.experimentId, startedAt);
+    await waitFor("the resumed subscriber has every final event", async () => resumed.finals() === NOTES + GRADES, 10_000);
+    expect([...resumed.byJob.keys()].sort()).toEqual([...noteIds, ...gradeIds].sort());
+    await resumed.close();
   });
 });

@@ -12,9 +12,10 @@
  * oldest first, with the rows and the current progress. A catch-up may not repeat a job's earlier
  * events (queued, started): those are not kept anywhere.
  */
-import { In, type DataSource } from "typeorm";
+import { In, MoreThanOrEqual, type DataSource } from "typeorm";
 import { ExperimentResult } from "../../entities/experiment-result";
 import { ExperimentResultScore } from "../../entities/experiment-result-score";
+import { JobStatus } from "../../entities/job-status";
 
 /** What the ledger reads of an event (a RunEvent as it is delivered, with its rows). */
 export interface JobEvent {
@@ -122,35 +123,69 @@ export class FinalEvents {
       gradeIds.length ? this.db.getRepository(ExperimentResultScore).findBy({ id: In(gradeIds) }) : [],
       this.progressOf(topic),
     ]);
-    const at = Date.now();
-    const base = { experimentId, at, progress, attempt: null as number | null, error: null as string | null };
-    const events = [
-      ...results.map((row) => ({
-        ...base,
-        type: `note_${row.status}`,
-        runId: row.runId!,
-        resultId: row.id,
-        scoreJobId: null,
-        attempt: row.attempts,
-        error: row.status === "failed" ? lastError(row) : null,
-        result: row,
-        grade: null,
-        finishedAt: row.finishedAt?.getTime() ?? 0,
-      })),
-      ...scores.map((row) => ({
-        ...base,
-        type: `grade_${row.status}`,
-        runId: row.runId!,
-        resultId: row.experimentResultId,
-        scoreJobId: row.id,
-        attempt: row.attempts,
-        error: row.status === "failed" ? lastError(row) : null,
-        result: null,
-        grade: row,
-        finishedAt: row.finishedAt?.getTime() ?? 0,
-      })),
-    ].sort((a, b) => a.runId - b.runId || a.finishedAt - b.finishedAt);
+    const events = finalEventsOf(experimentId, results, scores, progress);
     ledger.checkedAt = startedAt;
-    return events.map(({ finishedAt: _finishedAt, ...event }) => event);
+    return events;
   }
+}
+
+/** Final events rebuilt from job rows, oldest first. */
+function finalEventsOf(
+  experimentId: number,
+  results: ExperimentResult[],
+  scores: ExperimentResultScore[],
+  progress: unknown,
+): JobEvent[] {
+  const at = Date.now();
+  const base = { experimentId, at, progress };
+  const events = [
+    ...results.map((row) => ({
+      ...base,
+      type: `note_${row.status}`,
+      runId: row.runId!,
+      resultId: row.id,
+      scoreJobId: null,
+      attempt: row.attempts,
+      error: row.status === "failed" ? lastError(row) : null,
+      result: row,
+      grade: null,
+      finishedAt: row.finishedAt?.getTime() ?? 0,
+    })),
+    ...scores.map((row) => ({
+      ...base,
+      type: `grade_${row.status}`,
+      runId: row.runId!,
+      resultId: row.experimentResultId,
+      scoreJobId: row.id,
+      attempt: row.attempts,
+      error: row.status === "failed" ? lastError(row) : null,
+      result: null,
+      grade: row,
+      finishedAt: row.finishedAt?.getTime() ?? 0,
+    })),
+  ].sort((a, b) => a.runId - b.runId || a.finishedAt - b.finishedAt);
+  return events.map(({ finishedAt: _finishedAt, ...event }) => event);
+}
+
+/**
+ * For a client that resumes (`experimentResultEvents(since:)`): the final event of every job of the
+ * experiment that ended at or after `since` (epoch ms, less CATCH_UP_MARGIN_MS for the clocks and the
+ * statements' length), oldest first.
+ */
+export async function finalEventsSince(
+  db: DataSource,
+  experimentId: number,
+  since: number,
+  progress: unknown,
+): Promise<JobEvent[]> {
+  const where = {
+    experimentId,
+    status: In([JobStatus.succeeded, JobStatus.failed]),
+    finishedAt: MoreThanOrEqual(new Date(since - CATCH_UP_MARGIN_MS)),
+  };
+  const [results, scores] = await Promise.all([
+    db.getRepository(ExperimentResult).findBy(where),
+    db.getRepository(ExperimentResultScore).findBy(where),
+  ]);
+  return finalEventsOf(experimentId, results, scores, progress);
 }

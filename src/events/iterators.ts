@@ -28,22 +28,29 @@ export function mapIterator<T, U>(source: AsyncIterable<T>, map: (value: T) => U
 
 /** `first()`'s value, then the values of `rest` (subscribed to before first() runs, so nothing is missed). */
 export function startWith<T>(first: () => Promise<T>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
-  let pendingFirst: Promise<T> | undefined = first();
+  return startWithAll(async () => [await first()], rest);
+}
+
+/** `first()`'s values, then the values of `rest` (subscribed to before first() runs). */
+export function startWithAll<T>(first: () => Promise<T[]>, rest: AsyncIterator<T>): AsyncIterableIterator<T> {
+  let pendingFirst: Promise<T[]> | undefined = first();
+  let queued: T[] = [];
   let finished = false;
   const iterator: AsyncIterableIterator<T> = {
     async next() {
       if (finished) return DONE;
       if (pendingFirst) {
-        const value = await pendingFirst;
+        queued = await pendingFirst;
         pendingFirst = undefined;
-        return { value, done: false };
       }
+      if (queued.length > 0) return { value: queued.shift()!, done: false };
       const step = await rest.next();
       return finished ? DONE : step;
     },
     async return() {
       finished = true;
       pendingFirst = undefined;
+      queued = [];
       await rest.return?.();
       return DONE;
     },

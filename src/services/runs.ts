@@ -11,6 +11,7 @@ import { resolveModelName, type ModelSpec } from "../llm";
 import { badInput, conflict, notFound } from "../errors";
 import { capExceeded, CAPS } from "../limits/caps";
 import type { Logger } from "../logger";
+import { finalEventsSince } from "../events/final-events";
 import { queryProgress } from "../runner/progress";
 import { RunConflictError, RunNotActiveError, type Runner } from "../runner/runner";
 import type { Progress } from "../runner/types";
@@ -208,6 +209,11 @@ export class RunService {
   async progress(experimentId: number): Promise<Progress> {
     await this.experiments.getOrThrow(experimentId);
     return queryProgress(this.db, experimentId);
+  }
+
+  /** The final events of the jobs that ended since `since` (epoch ms), for a subscriber that resumes. */
+  async finalEventsSince(experimentId: number, since: number): Promise<unknown[]> {
+    return finalEventsSince(this.db, experimentId, since, await queryProgress(this.db, experimentId));
   }
 
   async results(
