@@ -5,6 +5,7 @@
  */
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { DEFAULT_MODELS } from "../src/llm/models/defaults";
+import { deprecationWords } from "../src/services/models";
 import { dataOf, errorCodeOf, startTestApp, type TestApp } from "./support/app";
 import { countRows, KEY, seedExperiment } from "./support/experiment";
 
@@ -37,8 +38,21 @@ describe("models that exist, through the API", () => {
     expect(b).toEqual({
       resolvedModel: "claude-sonnet-4-5-20250929",
       endOfLife: "2026-11-30",
-      deprecation: expect.stringContaining("reaches end of life on 2026-11-30"),
+      deprecation: expect.stringMatching(/^claude-sonnet-4-5-20250929 .*end of life on 2026-11-30/),
     });
+  });
+
+  test("a deprecated model's warning says in plain words how near or past its end of life is", () => {
+    const known = { endOfLife: "2026-11-30", source: "the Anthropic SDK's deprecation table" };
+    const on = (iso: string) => deprecationWords("m-1", known, new Date(iso));
+    expect(on("2026-11-27T12:00:00Z")).toBe(
+      "m-1 is deprecated and reaches end of life on 2026-11-30, in 3 days (the Anthropic SDK's deprecation table): choose a newer model",
+    );
+    expect(on("2026-06-01T00:00:00Z")).toMatch(/^m-1 is deprecated and reaches end of life on 2026-11-30 \(/);
+    expect(on("2026-11-30T08:00:00Z")).toMatch(/^m-1 reached its end of life on 2026-11-30 .*the vendor may refuse it/);
+    expect(deprecationWords("o3", { endOfLife: null, source: "OpenAI's announcement" })).toBe(
+      "o3 is deprecated and has an announced end of life (OpenAI's announcement): choose a newer model",
+    );
   });
 
   test("checkModel asks the vendor with the row's key and says what it answered", async () => {

@@ -112,6 +112,21 @@ describe("note-eval CLI against a running server", () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/openai\s+default\s+yes/);
     expect(list.stdout).toMatch(/anthropic\s+default\s+yes/);
+    expect(list.stderr).toBe("");
+
+    // A deprecated model: the list says so in plain words, on stderr (stdout stays the table).
+    const { createModel } = dataOf(
+      await t.gql(`mutation($i: CreateModelInput!) { createModel(input: $i) { id } }`, {
+        i: { vendor: "anthropic", model: "claude-sonnet-4-5-20250929", apiKey: KEY, baseUrl: fake.anthropicBaseUrl },
+      }),
+    );
+    const warned = await cli(["models", "list"]);
+    expect(warned.stderr).toMatch(
+      new RegExp(
+        `^warning: model ${createModel.id} \\(anthropic/claude-sonnet-4-5-20250929\\): claude-sonnet-4-5-20250929 .*end of life on 2026-11-30.*choose a newer model\n$`,
+      ),
+    );
+    dataOf(await t.gql(`mutation { deleteModel(id: ${createModel.id}) { id } }`));
 
     // A key on the command line is refused (usage error), and nothing is set.
     const refused = await cli(["models", "set-key", "--vendor", "openai", "sk-on-argv"]);

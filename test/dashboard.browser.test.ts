@@ -137,4 +137,20 @@ describe("dashboard in headless Chromium", () => {
 
     expect(pageErrors).toEqual([]);
   });
+
+  test("an experiment page warns in plain words about a model near its end of life", async () => {
+    const { experimentId } = await seedExperiment(t, fake, {
+      name: "dashboard-deprecated",
+      cases: 1,
+      combinations: [{ generator: ["anthropic", "claude-sonnet-4-5-20250929"], grader: ["openai", "gen-openai"] }],
+    });
+    const origin = new URL(t.app.server.url).origin;
+    await page.goto(`${origin}/#/experiments/${experimentId}`);
+    const warning = page.locator("[data-testid=model-warnings]");
+    await warning.waitFor();
+    expect(await warning.innerText()).toMatch(
+      /A model needs attention\s+anthropic\/claude-sonnet-4-5-20250929: claude-sonnet-4-5-20250929 .*end of life on 2026-11-30/,
+    );
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@ import type { GraphQLClient } from "./client";
 import { collectExportRows, toCsv } from "./export";
 import { readSecret, type CliIo } from "./io";
 import { UsageError } from "./options";
+import { printModelWarnings, warnAboutExperimentModels } from "./model-warnings";
 import { runExperiment } from "./run";
 import { confirmRunCost, DEFAULT_CONFIRM_ABOVE_USD, experimentEstimate, fetchEstimate, usdOption } from "./estimate";
 
@@ -72,7 +73,7 @@ export async function modelsSetKey({ io, client, args }: CommandContext): Promis
 export async function modelsList({ io, client, args }: CommandContext): Promise<number> {
   const { values } = parse(args, { vendor: { type: "string" }, json: { type: "boolean" } });
   const { models } = await client.request(
-    `query($v: String) { models(vendor: $v) { id vendor displayName model baseUrl hasApiKey } }`,
+    `query($v: String) { models(vendor: $v) { id vendor displayName model baseUrl hasApiKey resolvedModel endOfLife deprecation } }`,
     {
       v: values.vendor ?? null,
     },
@@ -88,6 +89,7 @@ export async function modelsList({ io, client, args }: CommandContext): Promise<
       ...models.map((m: any) => [m.id, m.vendor, m.displayName, m.hasApiKey ? "yes" : "no", m.baseUrl ?? ""]),
     ]),
   );
+  printModelWarnings(io, models);
   return 0;
 }
 
@@ -255,6 +257,7 @@ export async function experimentRun({ io, client, args }: CommandContext): Promi
   const retryFailed = values["retry-failed"] ?? false;
   const budgetUsd = usdOption(values["budget-usd"], "--budget-usd");
   const aboveUsd = usdOption(values["confirm-above-usd"], "--confirm-above-usd") ?? DEFAULT_CONFIRM_ABOVE_USD;
+  await warnAboutExperimentModels(client, experimentId, io);
   const estimate = await fetchEstimate(client, experimentId, retryFailed);
   const confirmation = await confirmRunCost(io, experimentId, estimate, { aboveUsd, budgetUsd, yes: values.yes ?? false });
   if (confirmation !== "go") return confirmation === "refused" ? 2 : 1;

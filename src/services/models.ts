@@ -5,7 +5,15 @@ import { badInput, notFound } from "../errors";
 import { KeyUnreadableError } from "../keys/cipher";
 import type { ApiKeyCipher } from "../keys/api-keys";
 import { assertMaxChars } from "../limits/caps";
-import { checkModel, knownDeprecation, resolveModelName, type LlmClients, type ModelCheck, type ModelSpec } from "../llm";
+import {
+  checkModel,
+  knownDeprecation,
+  resolveModelName,
+  type Deprecation,
+  type LlmClients,
+  type ModelCheck,
+  type ModelSpec,
+} from "../llm";
 import { registerSecret } from "../logger";
 import { assertBaseUrl, assertVendor } from "./validation";
 
@@ -31,6 +39,19 @@ export interface ModelLifecycle {
   endOfLife: string | null;
   /** A plain-words warning when the model is deprecated, else null. */
   deprecation: string | null;
+}
+
+/** Within this many days of its end of life a model's warning says how soon. */
+const NEAR_END_OF_LIFE_DAYS = 30;
+
+/** The warning in plain words: deprecated, and past, near or at some date its end of life. */
+export function deprecationWords(model: string, known: Deprecation, now = new Date()): string {
+  if (!known.endOfLife) return `${model} is deprecated and has an announced end of life (${known.source}): choose a newer model`;
+  const days = Math.ceil((Date.parse(`${known.endOfLife}T00:00:00Z`) - now.getTime()) / 86_400_000);
+  if (days <= 0)
+    return `${model} reached its end of life on ${known.endOfLife} (${known.source}): the vendor may refuse it; choose a newer model`;
+  const soon = days <= NEAR_END_OF_LIFE_DAYS ? `, in ${days} day${days === 1 ? "" : "s"}` : "";
+  return `${model} is deprecated and reaches end of life on ${known.endOfLife}${soon} (${known.source}): choose a newer model`;
 }
 
 /**
@@ -118,12 +139,7 @@ export class ModelService {
     const resolvedModel = resolveModelName(this.llm.config, { vendor, model: model.model, apiKey: "" });
     const known = knownDeprecation(vendor, resolvedModel);
     if (!known) return { resolvedModel, endOfLife: null, deprecation: null };
-    const when = known.endOfLife ? `reaches end of life on ${known.endOfLife}` : "has an announced end of life";
-    return {
-      resolvedModel,
-      endOfLife: known.endOfLife,
-      deprecation: `${resolvedModel} is deprecated and ${when} (${known.source}): choose a newer model`,
-    };
+    return { resolvedModel, endOfLife: known.endOfLife, deprecation: deprecationWords(resolvedModel, known) };
   }
 
   /** Asks the vendor's models endpoint, with this row's key and base URL, whether the model exists and the key works. */

@@ -1,4 +1,5 @@
 import { budgetInput, budgetStat, estimateCard } from "./cost.js";
+import { modelWarnings } from "./model-warnings.js";
 import { generatorSettings } from "./provenance.js";
 import { gql, onConnection, PROGRESS_FIELDS, subscribe } from "../api.js";
 import { app, onLeave, h, fmtCost, fmtDuration, fmtTokens, fmtScore, statusBadge, modelName, table } from "../dom.js";
@@ -10,7 +11,7 @@ const RUN_FIELDS = "id status workers maxAttempts retryFailed startedAt finished
 export const EXPERIMENT_QUERY = `query($id: Int!) { experiment(id: $id) {
   id name generator hyperscribeVersion generatorCommit cycleTranscriptOverlaps cycleTimes noteReplications gradeReplications created updated
   cases { id name humanAuthors rubrics { id author validation } }
-  models { id noteGraderIsReasoning noteGenerator { id vendor displayName } noteGrader { id vendor displayName } }
+  models { id noteGraderIsReasoning noteGenerator { id vendor displayName deprecation } noteGrader { id vendor displayName deprecation } }
   runs { ${RUN_FIELDS} } } }`;
 
 function progressRow(label, counts) {
@@ -202,6 +203,7 @@ export async function experimentView(id) {
 
   app.replaceChildren(
     h("h1", {}, x.name, " ", h("span", { class: "muted" }, `#${x.id}`)),
+    ...modelWarnings(x.models),
     h(
       "section",
       { class: "card" },
