@@ -6,8 +6,8 @@
  *   error cut to ERROR_WIRE_CHARS; the receiver loads the rows of a batch in one query per table.
  *   The rows are read when the event arrives, so they may be newer than the event (a note that
  *   already succeeded by then): the event's own fields (type, attempt, error) say what happened.
- *   Events from other processes carry the database's progress, read once per batch after the
- *   batch's changes were committed. A process's own events carry its driver's progress while it is
+ *   Events from other processes carry the database's progress, read after their changes were
+ *   committed (stamp-reads.ts: one read serves a burst). A process's own events carry its driver's progress while it is
  *   the only publisher on the topic (exact: the driver counts every change it writes), the
  *   database's once another process's events arrived (for REMOTE_PUBLISHER_WINDOW_MS). An event whose
  *   progress is older than one already delivered here carries that one instead: never back.
@@ -25,6 +25,7 @@ import { ExperimentResultScore } from "../../entities/experiment-result-score";
 import { FinalEvents, type JobEvent } from "./final-events";
 import type { TopicCodec } from "./postgres-event-bus";
 import { isOlderProgress, type Snapshot } from "./progress-order";
+import { StampReads } from "./stamp-reads";
 
 /**
  * After another process's events on a topic arrived, this process's own events get the database's
@@ -43,38 +44,6 @@ interface EventOnWire {
   scoreJobId?: number | null;
   error?: string | null;
   [field: string]: unknown;
-}
-
-/** The least time between two progress reads for events of one topic. */
-export const STAMP_READ_GAP_MS = 20;
-
-/**
- * Progress reads for the events of one topic: a read serves every event published before it started;
- * a new one starts at most every STAMP_READ_GAP_MS, so a burst of events costs one read per gap
- * rather than one per batch, for at most that much delay.
- */
-class StampReads {
-  private last: { startedAt: number; counts: Promise<object> } | undefined;
-  private next: Promise<object> | undefined;
-
-  constructor(private readonly read: () => Promise<object>) {}
-
-  after(publishedAt: number): Promise<object> {
-    if (this.last && this.last.startedAt >= publishedAt) return this.last.counts;
-    this.next ??= new Promise<void>((resolve) =>
-      setTimeout(resolve, Math.max(0, (this.last?.startedAt ?? 0) + STAMP_READ_GAP_MS - Date.now())),
-    ).then(() => {
-      const startedAt = Date.now();
-      const counts = this.read();
-      this.last = { startedAt, counts };
-      this.next = undefined;
-      counts.catch(() => {
-        if (this.last?.counts === counts) this.last = undefined; // a failed read serves nobody later
-      });
-      return counts;
-    });
-    return this.next;
-  }
 }
 
 const idOfTopic = (topic: string) => Number(topic.slice(topic.indexOf(":") + 1));
