@@ -136,14 +136,15 @@ describe.each(BOTH_VENDORS)(`a burst of ${CALLS} calls through the %s SDK agains
   }
 
   // In this in-process burst (server and client on one event loop) no request was 429'd with
-  // adaptation in 12 runs up to a load average of 9 with two other test files beside it, but 6-12 %
-  // in 2 of 3 runs at a load average of 11 (the event loop lags hundreds of ms, and when the vendor
-  // counted a request is a guess); over 30 % without. The bound leaves room for a loaded CI machine;
-  // the issue's 3 % is shown on the benchmark (client, server and vendor in their own processes).
+  // adaptation in 19 runs up to a load average of 6 with two other test files beside it. Before the
+  // limiter counted older unanswered requests as not yet seen by the vendor, 6-14 % were in 3 of 7
+  // runs at load averages of 6-11 (a burst reached the vendor over 150 ms); before the tuning of #11,
+  // 1-10 %. Without adaptation over 30 % are. 5 % leaves a loaded CI machine some room; the issue's
+  // 3 % is shown on the benchmark.
   test("with adaptation: every call succeeds, few requests are 429, at the limit's pace; without, many are", async () => {
     const adaptive = await burst({});
     expect(adaptive.ok).toBe(CALLS);
-    expect(adaptive.share429).toBeLessThan(0.15);
+    expect(adaptive.share429).toBeLessThanOrEqual(0.05);
     // Lower bound: the first 40 at once, the other 60 at 40/s = 1.5 s.
     expect(adaptive.wallMs).toBeGreaterThanOrEqual(1400);
     expect(adaptive.clients.limitStates()).toEqual([expect.objectContaining({ vendor, limit: expect.any(Number) })]);
