@@ -103,7 +103,9 @@ export class ClusterShare {
     const bounded = new Promise<void>((resolve) => (timeout = setTimeout(resolve, 2 * this.options.heartbeatMs)));
     // Two heartbeats: processes that join at the same moment write their rows in statements that
     // cannot see each other; the second reads what the others wrote meanwhile. (A heartbeat already
-    // under way was written without this scope: it does not count.) When others use the key, they
+    // under way was written without this scope: it does not count.) When a joiner's second statement
+    // starts before the other's first has committed, that joiner still counts itself alone until its
+    // next heartbeat, at most one interval (the other, finishing later, sees it and waits). When others use the key, they
     // learn of this process only at their next heartbeat and spend the whole budget until then:
     // the newcomer's first requests (probes, sent before any answer told it the vendor's budget)
     // wait a heartbeat interval and a fifth for that. Measured with two worker processes on a key
