@@ -187,10 +187,18 @@ export async function experimentView(id) {
       ),
     );
   renderRuns(x.runs);
+  // Called from subscriptions and after a reconnect, never awaited: a failure (the server is
+  // restarting) is shown beside the table, and the reconnect handler below asks again.
+  const runsError = h("p", { class: "error", id: "runs-error" });
   const refreshRuns = async () => {
-    const { experiment } = await gql(`query($id: Int!) { experiment(id: $id) { runs { ${RUN_FIELDS} } } }`, {
-      id,
-    });
+    let experiment;
+    try {
+      ({ experiment } = await gql(`query($id: Int!) { experiment(id: $id) { runs { ${RUN_FIELDS} } } }`, { id }));
+    } catch (error) {
+      runsError.textContent = `Could not load the runs: ${error.message}`;
+      return;
+    }
+    runsError.textContent = "";
     renderRuns(experiment.runs);
     const current = experiment.runs.find((r) => r.status === "running");
     start.disabled = Boolean(current);
@@ -291,6 +299,7 @@ export async function experimentView(id) {
       "section",
       { class: "card" },
       h("h2", {}, "Runs"),
+      runsError,
       h(
         "table",
         {},
@@ -325,7 +334,7 @@ export async function experimentView(id) {
     onConnection((state) => {
       if (state !== "reconnected") return;
       void refreshRuns();
-      void loadHistory();
+      loadHistory().catch((error) => events.prepend(h("li", { class: "error" }, `Could not load the events: ${error.message}`)));
     }),
   );
 
