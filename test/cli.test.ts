@@ -110,8 +110,12 @@ describe("note-eval CLI against a running server", () => {
     }
     const list = await cli(["models", "list"]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/openai\s+default\s+yes/);
-    expect(list.stdout).toMatch(/anthropic\s+default\s+yes/);
+    // The default rows show the model they call, as the server resolves it.
+    const { models } = dataOf(await t.gql(`{ models { vendor resolvedModel } }`));
+    for (const m of models as { vendor: string; resolvedModel: string }[]) {
+      expect(m.resolvedModel).not.toBe("");
+      expect(list.stdout).toMatch(new RegExp(`${m.vendor}\\s+default\\s+${m.resolvedModel.replace(/\./g, "\\.")}\\s+yes`));
+    }
     expect(list.stderr).toBe("");
 
     // A deprecated model: the list says so in plain words, on stderr (stdout stays the table).

@@ -85,8 +85,9 @@ export async function modelsList({ io, client, args }: CommandContext): Promise<
   out(
     io,
     table([
-      ["ID", "VENDOR", "MODEL", "KEY", "BASE URL"],
-      ...models.map((m: any) => [m.id, m.vendor, m.displayName, m.hasApiKey ? "yes" : "no", m.baseUrl ?? ""]),
+      // NAME is the row's name ("default" follows the server's configured default); MODEL is what it calls.
+      ["ID", "VENDOR", "NAME", "MODEL", "KEY", "BASE URL"],
+      ...models.map((m: any) => [m.id, m.vendor, m.displayName, m.resolvedModel, m.hasApiKey ? "yes" : "no", m.baseUrl ?? ""]),
     ]),
   );
   printModelWarnings(io, models);
