@@ -3,26 +3,21 @@
  * from the page against the fake vendor server, watches the progress bars reach the end over the
  * subscription, checks the results table and chart, and saves screenshots under test-output/.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { startTestApp, type TestApp } from "./support/app";
+import { openBrowserPage, SCREENSHOTS } from "./support/browser";
 import { seedExperiment, TWO_COMBINATIONS } from "./support/experiment";
-
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const OUTPUT = path.resolve(__dirname, "..", "test-output");
 
 describe("dashboard in headless Chromium", () => {
   let fake: FakeLlmServer;
   let t: TestApp;
   let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm test does it as root: scripts/ensure-chromium.sh)`);
     fake = await makeFakeLlmServer({ seed: 11, logBodies: false, latencyMs: 30 });
     t = await startTestApp({
       LLM_BACKOFF_BASE_MS: "1",
@@ -30,26 +25,7 @@ describe("dashboard in headless Chromium", () => {
       LLM_TRANSPORT_RETRIES: "0",
       PROGRESS_THROTTLE_MS: "50",
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error") pageErrors.push(message.text());
-    });
-    fs.mkdirSync(OUTPUT, { recursive: true });
+    ({ browser, page, pageErrors } = await openBrowserPage({ width: 1280, height: 900 }, "script-and-console"));
   });
   afterAll(async () => {
     await browser?.close();
@@ -109,7 +85,7 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.getAttribute("[data-testid=grades-progress]", "data-failed")).toBe("0");
     await page.waitForSelector("#events li");
     await page.waitForFunction(() => (globalThis as any).document.querySelector("#start-run:not([disabled])") !== null);
-    await page.screenshot({ path: path.join(OUTPUT, "dashboard.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard.png"), fullPage: true });
 
     // Results: every note with its scores, a strip of 24 grade dots, a filter per combination.
     await page.click("text=Results and score chart");
@@ -118,7 +94,7 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.locator("#chart svg circle").count()).toBe(24);
     await page.selectOption("#combination", String(seeded.combinationIds[0]));
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("[data-testid=result-row]").length === 6);
-    await page.screenshot({ path: path.join(OUTPUT, "dashboard-results.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-results.png"), fullPage: true });
     await page.check("#failed-only");
     await page.waitForSelector("text=0 note(s)");
 
@@ -133,7 +109,7 @@ describe("dashboard in headless Chromium", () => {
     expect(provenance).toMatch(/generator\s+builtin \(builtin\)/);
     expect(provenance).toMatch(/prompt\s+note-v1/);
     expect(provenance).toMatch(/model used\s+\w+\//);
-    await page.screenshot({ path: path.join(OUTPUT, "dashboard-note.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-note.png"), fullPage: true });
 
     expect(pageErrors).toEqual([]);
   });

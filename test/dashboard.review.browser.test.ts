@@ -3,17 +3,15 @@
  * makes a case eligible, failed grades show with their errors, the results page fills in during a
  * run, and the page recovers from a server restart. Screenshots go to test-output/.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { dataOf } from "./support/app";
+import { openBrowserPage, SCREENSHOTS } from "./support/browser";
 import { seedExperiment, startRun, waitForRunEnd } from "./support/experiment";
 import { REVIEWERS, RUBRIC, TRANSCRIPT } from "./support/fixtures";
 import { makeRestartableApp, type RestartableApp } from "./support/restartable-app";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const OUTPUT = path.resolve(__dirname, "..", "test-output");
 const [ANA, BEN] = REVIEWERS;
 
 jest.setTimeout(60_000);
@@ -24,10 +22,9 @@ describe("dashboard: review, failures, live results, restarts", () => {
   let browser: Browser;
   let page: Page;
   let origin: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium`);
     fake = await makeFakeLlmServer({ seed: 12, logBodies: false });
     server = await makeRestartableApp({
       LLM_TRANSPORT_RETRIES: "0",
@@ -37,16 +34,9 @@ describe("dashboard: review, failures, live results, restarts", () => {
       SHUTDOWN_GRACE_MS: "2000",
     });
     origin = new URL(server.url).origin;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
+    ({ browser, page, pageErrors } = await openBrowserPage({ width: 1400, height: 900 }, "script"));
     // The login URL the server prints sets the session cookie for every page after it.
     await page.goto(`${origin}/login?token=${server.token}`);
-    fs.mkdirSync(OUTPUT, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
@@ -89,7 +79,7 @@ describe("dashboard: review, failures, live results, restarts", () => {
     await llmRubric.locator("[data-action=save-edit]").click();
     await page.waitForSelector("#eligibility[data-eligible=true]");
     expect(await page.locator("[data-testid=rubric]").count()).toBe(3);
-    await page.screenshot({ path: path.join(OUTPUT, "dashboard-review.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-review.png"), fullPage: true });
 
     const { case: kase } = dataOf(
       await server.gql(`query($c: Int!) { case(id: $c) { eligible rubrics { author parentRubricId rubric { weight } } } }`, {
@@ -136,7 +126,7 @@ describe("dashboard: review, failures, live results, restarts", () => {
     expect(await page.locator("[data-testid=job-state][data-status=failed] .attempt-errors").first().textContent()).toMatch(
       /attempt 1.*(500|server error)/i,
     );
-    await page.screenshot({ path: path.join(OUTPUT, "dashboard-failed-grade.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-failed-grade.png"), fullPage: true });
   });
 
   test("the results page fills in during a run without a reload; its axis ticks are round", async () => {

@@ -3,15 +3,12 @@
  * forest plot and variance split drawn by Observable Plot served from node_modules, the figures of
  * experimentSummary on the page, and a comparison of two combinations with its per-case plot.
  */
-import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { dataOf, startTestApp, type TestApp } from "./support/app";
+import { openBrowserPage, SCREENSHOTS } from "./support/browser";
 import { seedExperiment, startRun, TWO_COMBINATIONS, waitForRunEnd, type SeededExperiment } from "./support/experiment";
-
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const OUTPUT = path.resolve(__dirname, "..", "test-output");
 
 describe("statistics pages in headless Chromium", () => {
   let fake: FakeLlmServer;
@@ -19,11 +16,9 @@ describe("statistics pages in headless Chromium", () => {
   let browser: Browser;
   let page: Page;
   let seeded: SeededExperiment;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (npm test does it as root: scripts/ensure-chromium.sh)`);
     fake = await makeFakeLlmServer({ seed: 13, logBodies: false });
     t = await startTestApp({ LLM_BACKOFF_BASE_MS: "1", LLM_BACKOFF_MAX_MS: "5" });
     seeded = await seedExperiment(t, fake, {
@@ -34,26 +29,9 @@ describe("statistics pages in headless Chromium", () => {
     });
     const run = await startRun(t, seeded.experimentId);
     expect(await waitForRunEnd(t, run.id)).toBe("finished");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-sync",
-      ],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error") pageErrors.push(message.text());
-    });
+    ({ browser, page, pageErrors } = await openBrowserPage({ width: 1280, height: 900 }, "script-and-console"));
     // Offline: the page may reach nothing but the server itself.
     await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
-    fs.mkdirSync(OUTPUT, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
@@ -81,7 +59,7 @@ describe("statistics pages in headless Chromium", () => {
     expect(await page.locator("ul.implications li").count()).toBe(2);
     expect(await page.locator("text=Krippendorff's alpha").count()).toBe(1);
     expect(await page.locator("tr.worst-criterion").count()).toBe(10); // 5 per combination
-    await page.screenshot({ path: path.join(OUTPUT, "dashboard-summary.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-summary.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 
@@ -103,7 +81,7 @@ describe("statistics pages in headless Chromium", () => {
       `#/compare?arms=${seeded.experimentId}:${c2}@100,${seeded.experimentId}:${c1}@100`,
     );
     await page.waitForSelector("svg.paired-plot");
-    await page.screenshot({ path: path.join(OUTPUT, "dashboard-compare.png"), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-compare.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });
