@@ -89,7 +89,9 @@ describe("dashboard: review, failures, live results, restarts", () => {
     expect(kase.eligible).toBe(true);
     expect(kase.rubrics.find((r: { author: string }) => r.author === BEN).rubric[2].weight).toBe(15);
     await page.goto(`${origin}/#/review`);
-    await page.waitForSelector("h1:has-text('Rubric review')");
+    // The case page's heading also holds "Rubric review" (a link back, then the case name): wait for
+    // the queue's own heading, whose whole text is that, so the old page is gone before counting.
+    await page.waitForSelector("h1:text-is('Rubric review')");
     expect(await page.locator("text=browser-review").count()).toBe(0);
   });
 
