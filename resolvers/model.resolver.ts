@@ -3,6 +3,7 @@ import { Model } from "../entities/model";
 import type { Context } from "../src/context";
 import { CreateModelInput } from "./types/model.input";
 import { ModelCheckResult } from "./types/model-check.types";
+import { ModelPrice } from "./types/model-price.types";
 
 @Resolver(() => Model)
 export class ModelResolver {
@@ -39,6 +40,14 @@ export class ModelResolver {
   @FieldResolver(() => String, { nullable: true, description: "A warning in plain words when the resolved model is deprecated" })
   deprecation(@Root() model: Model, @Ctx() { services }: Context): string | null {
     return services.models.lifecycle(model).deprecation;
+  }
+
+  @FieldResolver(() => ModelPrice, {
+    nullable: true,
+    description: "The resolved model's price; null when it has none (unpriced: its cost is unknown, never 0)",
+  })
+  price(@Root() model: Model, @Ctx() { services }: Context): ModelPrice | null {
+    return services.models.lifecycle(model).price;
   }
 
   @Authorized("runner")

@@ -1,6 +1,7 @@
 import { IsNull, type DataSource } from "typeorm";
 import { Model } from "../../entities/model";
 import type { Vendor } from "../config";
+import type { ModelPrice } from "../llm/models/defaults";
 import { badInput, notFound } from "../errors";
 import { KeyUnreadableError } from "../keys/cipher";
 import type { ApiKeyCipher } from "../keys/api-keys";
@@ -33,9 +34,11 @@ export interface ModelWithKey {
   baseUrl: string | null;
 }
 
-/** What the API shows of a model beyond its row: the name in force and its end of life. */
+/** What the API shows of a model beyond its row: the name in force, its price and its end of life. */
 export interface ModelLifecycle {
   resolvedModel: string;
+  /** The resolved model's price (src/llm/models/defaults.ts, then LLM_PRICES_JSON); null: unpriced. */
+  price: ModelPrice | null;
   endOfLife: string | null;
   /** A plain-words warning when the model is deprecated, else null. */
   deprecation: string | null;
@@ -133,13 +136,14 @@ export class ModelService {
     return this.list(vendor);
   }
 
-  /** The resolved name (config default filled in) and what the SDK's deprecation data says of it. */
+  /** The resolved name (config default filled in), its price and what the SDK's deprecation data says of it. */
   lifecycle(model: Pick<Model, "vendor" | "model">): ModelLifecycle {
     const vendor = model.vendor as Vendor;
     const resolvedModel = resolveModelName(this.llm.config, { vendor, model: model.model, apiKey: "" });
+    const price = this.llm.config.prices[resolvedModel] ?? null;
     const known = knownDeprecation(vendor, resolvedModel);
-    if (!known) return { resolvedModel, endOfLife: null, deprecation: null };
-    return { resolvedModel, endOfLife: known.endOfLife, deprecation: deprecationWords(resolvedModel, known) };
+    if (!known) return { resolvedModel, price, endOfLife: null, deprecation: null };
+    return { resolvedModel, price, endOfLife: known.endOfLife, deprecation: deprecationWords(resolvedModel, known) };
   }
 
   /** Asks the vendor's models endpoint, with this row's key and base URL, whether the model exists and the key works. */

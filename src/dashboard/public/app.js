@@ -4,6 +4,7 @@ import { app, h, leaveView } from "./dom.js";
 import { compareView } from "./views/compare.js";
 import { experimentView } from "./views/experiment.js";
 import { experimentsView } from "./views/experiments.js";
+import { modelsView } from "./views/models.js";
 import { noteView } from "./views/note.js";
 import { resultsView } from "./views/results.js";
 import { caseReviewView, reviewQueueView } from "./views/review.js";
@@ -24,6 +25,7 @@ async function route() {
     else if ((m = /^\/experiments\/(\d+)$/.exec(path))) await experimentView(Number(m[1]));
     else if ((m = /^\/cases\/(\d+)$/.exec(path))) await caseReviewView(Number(m[1]));
     else if (path === "/review") await reviewQueueView();
+    else if (path === "/models") await modelsView();
     else await experimentsView();
   } catch (error) {
     if (error.code === "UNAUTHENTICATED") {
