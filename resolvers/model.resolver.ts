@@ -30,6 +30,14 @@ export class ModelResolver {
   }
 
   @FieldResolver(() => String, {
+    description:
+      "Where its calls go: the row's baseUrl, else the configured one (OPENAI_BASE_URL / ANTHROPIC_BASE_URL), else the vendor's; without user info or query",
+  })
+  resolvedBaseUrl(@Root() model: Model, @Ctx() { services }: Context): string {
+    return services.models.lifecycle(model).baseUrl;
+  }
+
+  @FieldResolver(() => String, {
     nullable: true,
     description: "End-of-life date (YYYY-MM-DD) of the resolved model when the SDK's deprecation data gives one",
   })

@@ -4,7 +4,7 @@
  * anything when a model of the experiment does not exist or its key is refused.
  */
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
-import { DEFAULT_MODELS } from "../src/llm/models/defaults";
+import { DEFAULT_MODELS, DEFAULT_PRICES } from "../src/llm/models/defaults";
 import { deprecationWords } from "../src/services/models";
 import { dataOf, errorCodeOf, startTestApp, type TestApp } from "./support/app";
 import { countRows, KEY, seedExperiment } from "./support/experiment";
@@ -29,14 +29,28 @@ describe("models that exist, through the API", () => {
     ).createModel.id;
   }
 
-  test("Model shows the resolved name instead of 'default', and the end of life of a deprecated one", async () => {
+  test("Model shows the resolved name instead of 'default', its endpoint, its price or none, and the end of life of a deprecated one", async () => {
     const defaultId = await createModel("anthropic", "");
     const oldId = await createModel("anthropic", "claude-sonnet-4-5-20250929");
-    const fields = "resolvedModel endOfLife deprecation";
-    const { a, b } = dataOf(await t.gql(`{ a: model(id: ${defaultId}) { ${fields} } b: model(id: ${oldId}) { ${fields} } }`));
-    expect(a).toEqual({ resolvedModel: DEFAULT_MODELS.anthropic.chat, endOfLife: null, deprecation: null });
+    const unpricedId = await createModel("openai", "gen-openai");
+    const fields = "resolvedModel resolvedBaseUrl price { input output } endOfLife deprecation";
+    const { a, b, c } = dataOf(
+      await t.gql(
+        `{ a: model(id: ${defaultId}) { ${fields} } b: model(id: ${oldId}) { ${fields} } c: model(id: ${unpricedId}) { price { input } } }`,
+      ),
+    );
+    expect(a).toEqual({
+      resolvedModel: DEFAULT_MODELS.anthropic.chat,
+      resolvedBaseUrl: fake.anthropicBaseUrl,
+      price: DEFAULT_PRICES[DEFAULT_MODELS.anthropic.chat],
+      endOfLife: null,
+      deprecation: null,
+    });
+    expect(c.price).toBeNull(); // unpriced: unknown, not 0
     expect(b).toEqual({
       resolvedModel: "claude-sonnet-4-5-20250929",
+      resolvedBaseUrl: fake.anthropicBaseUrl,
+      price: { input: 3, output: 15 },
       endOfLife: "2026-11-30",
       deprecation: expect.stringMatching(/^claude-sonnet-4-5-20250929 .*end of life on 2026-11-30/),
     });

@@ -2,7 +2,8 @@
  * The dashboard's models page in headless Chromium against a real server and the fake vendor: one
  * row per model as the server resolves it, a deprecated model's warning, Check asking the vendor
  * (ok, and the vendor's refusal of a key), a viewer told that checking needs another role, and no
- * key anywhere in what the browser received. Screenshot: test-output/dashboard-models.png.
+ * key anywhere in what the browser received; an admin adds a model and sets a vendor's key from the
+ * page. Screenshots: test-output/dashboard-models*.png.
  */
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -12,6 +13,8 @@ import { openBrowserPage, SCREENSHOTS } from "./support/browser";
 
 const GOOD_KEY = "sk-models-page-SECRET-good-1";
 const REFUSED_KEY = "sk-models-page-SECRET-refused-2";
+const ADDED_KEY = "sk-models-page-SECRET-added-3";
+const VENDOR_KEY = "sk-models-page-SECRET-vendor-4";
 
 describe("dashboard: the models page", () => {
   let fake: FakeLlmServer;
@@ -25,7 +28,8 @@ describe("dashboard: the models page", () => {
 
   beforeAll(async () => {
     fake = await makeFakeLlmServer({ seed: 31, logBodies: false });
-    t = await startTestApp();
+    // The server's own endpoints are the fake's too: a model without a base URL never reaches a real vendor.
+    t = await startTestApp({ OPENAI_BASE_URL: fake.openaiBaseUrl, ANTHROPIC_BASE_URL: fake.anthropicBaseUrl });
     origin = new URL(t.app.server.url).origin;
     ({ browser, page, pageErrors } = await openBrowserPage({ width: 1400, height: 700 }, "script-and-console"));
     page.on("response", (response) => {
@@ -53,6 +57,12 @@ describe("dashboard: the models page", () => {
     await page.goto(`${origin}/login?token=${token}`);
     await page.waitForSelector("h1:text-is('Experiments')");
     await page.getByRole("navigation").getByRole("link", { name: "Models" }).click();
+  }
+  /** Neither the page nor any answer it received holds a key (every key of this file has SECRET in it). */
+  async function expectNoKeyReceived(): Promise<void> {
+    const seen = [await page.content(), ...(await Promise.all(received))].join("\n");
+    expect(seen).toContain("exists and the key works"); // the answers were captured
+    expect(seen).not.toContain("SECRET");
   }
   const row = (id: number) => page.locator(`[data-testid=model-row][data-model-id="${id}"]`);
 
@@ -84,10 +94,40 @@ describe("dashboard: the models page", () => {
     expect(await row(refused).locator(".check-answer").getAttribute("data-status")).toBe("key_refused");
     expect(await row(refused).locator(".check-answer").innerText()).toBe("openai refused the key (HTTP 401): check the key.");
     await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-models.png"), fullPage: true });
+    await expectNoKeyReceived();
+  });
 
-    const seen = [await page.content(), ...(await Promise.all(received))].join("\n");
-    expect(seen).toContain("gpt-4.1 exists"); // the bodies were captured
-    expect(seen).not.toContain("SECRET");
+  test("an admin adds a model and sets a vendor's key from the page: both work, and the key fields are emptied", async () => {
+    await page.selectOption("#add-model-vendor", "openai");
+    await page.fill("#add-model-name", "gpt-4.1-mini");
+    await page.fill("#add-model-base-url", fake.openaiBaseUrl);
+    await page.fill("#add-model-key", ADDED_KEY);
+    await page.click("#add-model button[type=submit]");
+    await page.locator("#add-model .form-message.ok").waitFor();
+    expect(await page.innerText("#add-model .form-message")).toMatch(/^Added model \d+: openai\/gpt-4\.1-mini\.$/);
+    expect(await page.inputValue("#add-model-key")).toBe("");
+
+    await page.selectOption("#set-key-vendor", "anthropic");
+    await page.fill("#set-key-key", VENDOR_KEY);
+    await page.click("#set-key button[type=submit]");
+    await page.locator("#set-key .form-message.ok").waitFor();
+    expect(await page.innerText("#set-key .form-message")).toBe(
+      "Key set for 1 anthropic model on the server's anthropic endpoint; the one with its own base URL kept its key.",
+    );
+    expect(await page.inputValue("#set-key-key")).toBe("");
+
+    // The new rows (the vendor's key created anthropic's default model) ask the fake with the keys typed.
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll("[data-testid=model-row]").length === 5);
+    const added = page.locator("[data-testid=model-row]", { hasText: "gpt-4.1-mini" });
+    const vendorDefault = page.locator("[data-testid=model-row]", { hasText: "the server's setting" });
+    await added.locator("[data-action=check]").click();
+    await vendorDefault.locator("[data-action=check]").click();
+    await added.locator(".check-answer[data-status]").waitFor();
+    await vendorDefault.locator(".check-answer[data-status]").waitFor();
+    expect(await added.locator(".check-answer").innerText()).toBe("gpt-4.1-mini exists and the key works.");
+    expect(await vendorDefault.locator(".check-answer").innerText()).toMatch(/^claude-\S+ exists and the key works\./);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "dashboard-models-admin.png"), fullPage: true });
+    await expectNoKeyReceived();
   });
 
   test("a viewer sees the models and is told that checking one needs the runner role", async () => {
@@ -97,7 +137,8 @@ describe("dashboard: the models page", () => {
     expect(await page.getByTestId("check-needs-role").innerText()).toBe(
       'Checking a model needs the runner role; your token "models-viewer" has the viewer role. Ask an admin for a runner token.',
     );
-    expect(await page.locator("[data-testid=model-row]").count()).toBe(3);
+    expect(await page.locator("[data-testid=model-row]").count()).toBe(5);
     expect(await page.locator("[data-action=check]:not([disabled])").count()).toBe(0);
+    expect(await page.getByTestId("model-admin").count()).toBe(0);
   });
 });

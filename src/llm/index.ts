@@ -16,7 +16,8 @@ export type {
 export { NOTE_ITEM_TYPES } from "./types";
 export { LlmError } from "./errors";
 export type { LlmErrorKind, RunStop } from "./errors";
-export { makeLlmClients, resolveModelName } from "./clients";
+export { makeLlmClients, resolveBaseUrl, resolveModelName } from "./clients";
+export { displayBaseUrl } from "./limits/cluster-store";
 export type { LlmClients } from "./clients";
 export { generateNote, transcriptCycles } from "./note";
 export { gradeNote, scoreCriteria } from "./grade";

@@ -8,7 +8,9 @@ import type { ApiKeyCipher } from "../keys/api-keys";
 import { assertMaxChars } from "../limits/caps";
 import {
   checkModel,
+  displayBaseUrl,
   knownDeprecation,
+  resolveBaseUrl,
   resolveModelName,
   type Deprecation,
   type LlmClients,
@@ -34,9 +36,11 @@ export interface ModelWithKey {
   baseUrl: string | null;
 }
 
-/** What the API shows of a model beyond its row: the name in force, its price and its end of life. */
+/** What the API shows of a model beyond its row: the name and endpoint in force, its price and its end of life. */
 export interface ModelLifecycle {
   resolvedModel: string;
+  /** Where its calls go: the row's base URL, else the configured one, else the vendor's; no user info or query. */
+  baseUrl: string;
   /** The resolved model's price (src/llm/models/defaults.ts, then LLM_PRICES_JSON); null: unpriced. */
   price: ModelPrice | null;
   endOfLife: string | null;
@@ -136,14 +140,15 @@ export class ModelService {
     return this.list(vendor);
   }
 
-  /** The resolved name (config default filled in), its price and what the SDK's deprecation data says of it. */
-  lifecycle(model: Pick<Model, "vendor" | "model">): ModelLifecycle {
-    const vendor = model.vendor as Vendor;
-    const resolvedModel = resolveModelName(this.llm.config, { vendor, model: model.model, apiKey: "" });
+  /** The resolved name (config default filled in), its endpoint, its price and what the SDK's deprecation data says of it. */
+  lifecycle(model: Pick<Model, "vendor" | "model" | "baseUrl">): ModelLifecycle {
+    const spec = { vendor: model.vendor as Vendor, model: model.model, baseUrl: model.baseUrl, apiKey: "" };
+    const resolvedModel = resolveModelName(this.llm.config, spec);
+    const baseUrl = displayBaseUrl(resolveBaseUrl(this.llm.config, spec));
     const price = this.llm.config.prices[resolvedModel] ?? null;
-    const known = knownDeprecation(vendor, resolvedModel);
-    if (!known) return { resolvedModel, price, endOfLife: null, deprecation: null };
-    return { resolvedModel, price, endOfLife: known.endOfLife, deprecation: deprecationWords(resolvedModel, known) };
+    const known = knownDeprecation(spec.vendor, resolvedModel);
+    if (!known) return { resolvedModel, baseUrl, price, endOfLife: null, deprecation: null };
+    return { resolvedModel, baseUrl, price, endOfLife: known.endOfLife, deprecation: deprecationWords(resolvedModel, known) };
   }
 
   /** Asks the vendor's models endpoint, with this row's key and base URL, whether the model exists and the key works. */
