@@ -25,6 +25,7 @@ import { authenticate, hostOriginGuard, principalOf, type VerifyToken } from "./
 import type { OriginPolicy } from "./auth/origin-policy";
 import type { Principal } from "./auth/principal";
 import { tokenOfConnection } from "./auth/credentials";
+import { securityHeaders } from "./auth/security-headers";
 import { verifyUpgrade } from "./auth/ws-guard";
 import type { Context } from "./context";
 import { makeLimitsPlugin } from "./limits/apollo-plugin";
@@ -282,6 +283,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await apollo.start();
 
+  app.use(securityHeaders()); // first: refusals carry the headers too
   app.use(hostOriginGuard(options.originPolicy));
   options.mountRoutes?.(app);
   // Liveness: the process answers (a load balancer restarts it when not). No database involved.

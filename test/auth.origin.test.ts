@@ -110,6 +110,29 @@ describe("Origin, Host and the login cookie", () => {
     }
   });
 
+  test("pages, API answers, refusals and 404s carry the security headers: CSP, no framing, no sniffing, no X-Powered-By", async () => {
+    const url = (path: string) => `http://127.0.0.1:${port}${path}`;
+    const answers = {
+      dashboard: await raw(url("/"), "GET", {}),
+      ide: await raw(url("/graphql"), "GET", { accept: "text/html", cookie: `note_eval_token=${t.adminToken}` }),
+      api: await post({}),
+      refused: await post({ origin: "http://evil.example" }),
+      notFound: await raw(url("/no-such-page"), "GET", {}),
+    };
+    expect(answers.ide.body).toContain('id="graphiql"');
+    for (const [name, answer] of Object.entries(answers)) {
+      const csp = String(answer.headers["content-security-policy"]);
+      expect([name, csp]).toEqual([name, expect.stringContaining("script-src 'self';")]);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${port} wss://127.0.0.1:${port}`);
+      expect(csp).not.toContain("unsafe-eval");
+      expect(answer.headers["x-frame-options"]).toBe("DENY");
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+      expect(answer.headers["x-powered-by"]).toBeUndefined();
+    }
+  });
+
   test("the login URL sets an HttpOnly SameSite=Strict cookie that authenticates HTTP and WebSocket", async () => {
     const login = await raw(`http://127.0.0.1:${port}/login?token=${t.adminToken}&next=%2F%23%2Fexperiments%2F1`, "GET", {});
     expect(login.status).toBe(303);

@@ -10,6 +10,13 @@ import { startTestApp, type TestApp } from "./support/app";
 import { openBrowserPage, SCREENSHOTS } from "./support/browser";
 import { seedExperiment, TWO_COMBINATIONS } from "./support/experiment";
 
+/** Runs the IDE's current tab and returns the result once it names `field`. */
+async function runInIde(page: Page, field: string): Promise<string> {
+  await page.locator(".graphiql-execute-button").click();
+  await page.waitForSelector(`.result-window:has-text('"${field}"'), .result-window:has-text('"errors"')`);
+  return page.locator(".result-window").innerText();
+}
+
 describe("dashboard in headless Chromium", () => {
   let fake: FakeLlmServer;
   let t: TestApp;
@@ -127,6 +134,27 @@ describe("dashboard in headless Chromium", () => {
     expect(await warning.innerText()).toMatch(
       /A model needs attention\s+anthropic\/claude-sonnet-4-5-20250929: claude-sonnet-4-5-20250929 .*end of life on 2026-11-30/,
     );
+    expect(pageErrors).toEqual([]);
+  });
+
+  test("the GraphQL IDE runs a query and a subscription under the server's Content-Security-Policy", async () => {
+    const { experimentId } = await seedExperiment(t, fake, { name: "ide-in-browser", cases: 1 });
+    const origin = new URL(t.app.server.url).origin;
+    const ide = await page.goto(`${origin}/login?token=${t.adminToken}&next=/graphql`);
+    expect(ide?.headers()["content-security-policy"]).toContain("script-src 'self'");
+    await page.locator(".graphiql-tab", { hasText: "EligibleCases" }).click();
+    expect(await runInIde(page, "eligibleCases")).toContain('"eligibleCases"');
+
+    // A new tab with a subscription, typed in.
+    await page.locator(".graphiql-tab-add").click();
+    await page.locator(".graphiql-query-editor").click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(
+      `subscription IdeProgress { experimentProgress(experimentId: ${experimentId}) { notes { expected } } }`,
+    );
+    await page.waitForSelector(".graphiql-tab:has-text('IdeProgress')");
+    expect(await runInIde(page, "experimentProgress")).toMatch(/"expected":\s*\d+/);
+    // Script errors and CSP refusals ("Refused to load/execute ...") are console errors.
     expect(pageErrors).toEqual([]);
   });
 });

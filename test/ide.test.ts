@@ -28,9 +28,11 @@ async function getIde(): Promise<{ response: Response; html: string }> {
   return { response, html: await response.text() };
 }
 
-/** The src of every script and href of every stylesheet in the page. */
+/** The src of every script and href of every stylesheet in the page (not the empty data: icon). */
 function assetUrls(html: string): string[] {
-  return [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+  return [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"/g)]
+    .map((m) => m[1])
+    .filter((url) => url !== "data:,");
 }
 
 test("a browser gets the IDE page", async () => {
@@ -38,8 +40,14 @@ test("a browser gets the IDE page", async () => {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^text\/html/);
   expect(html).toContain('<div id="graphiql">');
-  expect(html).toContain("GraphiQL.createFetcher");
-  expect(html).toContain("subscriptionUrl");
+  // No inline script (the Content-Security-Policy allows only this server's script files): the
+  // settings are a JSON data block, the start-up script a file.
+  const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
+  for (const attributes of scripts) expect(attributes).toMatch(/\bsrc="|type="application\/json"/);
+  expect(html).toContain('id="ide-config"');
+  const start = await fetch(new URL("/ide/assets/start.js", t.app.server.url)).then((r) => r.text());
+  expect(start).toContain("GraphiQL.createFetcher");
+  expect(start).toContain("subscriptionUrl");
 });
 
 test("the page references no other host", async () => {

@@ -7,6 +7,7 @@ import type { Express, NextFunction, Request, Response } from "express";
 import { IDE_ASSETS_PATH, makeIdeAssets } from "./assets";
 import { exampleTabs } from "./examples";
 import { renderIdePage } from "./page";
+import { IDE_START_SCRIPT, IDE_START_SCRIPT_SOURCE } from "./start-script";
 
 export interface IdeOptions {
   /** Path of the GraphQL endpoint (HTTP and WebSocket), where the page is served too. */
@@ -32,6 +33,10 @@ export function mountIde(app: Express, options: IdeOptions): void {
   app.get(options.graphqlPath, (req: Request, res: Response, next: NextFunction) => {
     if (!wantsIde(req)) return next();
     res.type("html").set("Cache-Control", "no-cache").send(html);
+  });
+
+  app.get(`${IDE_ASSETS_PATH}/${IDE_START_SCRIPT}`, (_req: Request, res: Response) => {
+    res.type("text/javascript; charset=utf-8").set("Cache-Control", "no-cache").send(IDE_START_SCRIPT_SOURCE);
   });
 
   app.get(`${IDE_ASSETS_PATH}/:name`, (req: Request, res: Response, next: NextFunction) => {

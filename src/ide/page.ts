@@ -1,6 +1,7 @@
 /** The HTML of the IDE page: GraphiQL with the example tabs, talking to the API on the same origin. */
 import type { ExampleTab } from "./examples";
 import { IDE_ASSETS_PATH, IDE_SCRIPTS, IDE_STYLESHEETS } from "./assets";
+import { IDE_START_SCRIPT } from "./start-script";
 
 export interface IdePageOptions {
   graphqlPath: string;
@@ -8,7 +9,7 @@ export interface IdePageOptions {
   title?: string;
 }
 
-/** JSON safe to embed in a <script> element: `<` can't close the element or open a comment. */
+/** JSON safe to embed in a <script> data block: `<` can't close the element or open a comment. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, "\\u003c")
@@ -24,16 +25,17 @@ export function renderIdePage(options: IdePageOptions): string {
   const title = escapeHtml(options.title ?? "GraphQL IDE");
   const config = scriptJson({ graphqlPath: options.graphqlPath, tabs: options.tabs });
   const styles = IDE_STYLESHEETS.map((name) => `    <link rel="stylesheet" href="${IDE_ASSETS_PATH}/${name}" />`).join("\n");
-  const scripts = IDE_SCRIPTS.map((name) => `    <script src="${IDE_ASSETS_PATH}/${name}"></script>`).join("\n");
-  // Subscriptions: GraphiQL's fetcher sends subscription operations over graphql-ws (its bundled
-  // client) to subscriptionUrl, the same path as HTTP, so they reach the server's graphql-ws endpoint.
-  // defaultTabs apply when the browser has no saved tabs; "Clear storage" in GraphiQL's settings brings them back.
+  const scripts = [...IDE_SCRIPTS, IDE_START_SCRIPT]
+    .map((name) => `    <script src="${IDE_ASSETS_PATH}/${name}"></script>`)
+    .join("\n");
+  // The settings are a JSON data block (never executed); the start-up script, last, reads them.
   return `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>${title}</title>
+    <link rel="icon" href="data:," />
     <style>
       body { margin: 0; height: 100vh; overflow: hidden; }
       #graphiql { height: 100vh; }
@@ -42,32 +44,8 @@ ${styles}
   </head>
   <body>
     <div id="graphiql">Loading the GraphQL IDE…</div>
+    <script type="application/json" id="ide-config">${config}</script>
 ${scripts}
-    <script>
-      (function () {
-        var config = ${config};
-        // GraphiQL 3 opens the first default tab with the saved variables, not the tab's own: on a
-        // first visit (no saved tabs), save the tab's variables so its editor shows them.
-        try {
-          if (localStorage.getItem("graphiql:tabState") === null && config.tabs.length && config.tabs[0].variables) {
-            localStorage.setItem("graphiql:variables", config.tabs[0].variables);
-          }
-        } catch (e) {}
-        var wsProtocol = location.protocol === "https:" ? "wss:" : "ws:";
-        var fetcher = GraphiQL.createFetcher({
-          url: config.graphqlPath,
-          subscriptionUrl: wsProtocol + "//" + location.host + config.graphqlPath,
-        });
-        ReactDOM.createRoot(document.getElementById("graphiql")).render(
-          React.createElement(GraphiQL, {
-            fetcher: fetcher,
-            defaultTabs: config.tabs,
-            defaultEditorToolsVisibility: true,
-            shouldPersistHeaders: false,
-          }),
-        );
-      })();
-    </script>
   </body>
 </html>
 `;
