@@ -50,13 +50,31 @@ describe("dashboard: the models page", () => {
     ).createModel.id;
   }
   /**
-   * Logs in with the login URL (it lands on the experiments list) and follows the nav link. The
-   * router does not cancel a view still loading, so the list is waited for before leaving it.
+   * Logs in with the login URL (it lands on the experiments list) and follows the nav link at once,
+   * as an impatient user does, with the list's answer held back until the models page is drawn: the
+   * list arriving late must not stay drawn over the models page.
    */
   async function openModelsPage(token: string): Promise<void> {
-    await page.goto(`${origin}/login?token=${token}`);
-    await page.waitForSelector("h1:text-is('Experiments')");
-    await page.getByRole("navigation").getByRole("link", { name: "Models" }).click();
+    // The list's query answers only once the models page has drawn itself.
+    let modelsDrawn!: () => void;
+    const held = new Promise<void>((resolve) => (modelsDrawn = resolve));
+    await page.route("**/graphql", async (route) => {
+      if (route.request().postData()?.includes("experiments {")) await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${origin}/login?token=${token}`);
+      await page.getByRole("navigation").getByRole("link", { name: "Models" }).click();
+      await page.locator("#models-title").waitFor();
+      // Released, the list draws over the models page; the router sees it and draws the models again.
+      const redrawn = page.waitForResponse((r) => !!r.request().postData()?.includes("me { name role }"));
+      modelsDrawn();
+      await redrawn;
+      await page.locator("#models-title").waitFor();
+    } finally {
+      modelsDrawn();
+      await page.unroute("**/graphql");
+    }
   }
   /** Neither the page nor any answer it received holds a key (every key of this file has SECRET in it). */
   async function expectNoKeyReceived(): Promise<void> {

@@ -12,7 +12,12 @@ import { summaryView } from "./views/summary.js";
 
 // ---------- Router ----------
 
+/** Routes started, and the latest of them whose view has drawn itself. */
+let started = 0;
+let drawn = 0;
+
 async function route() {
+  const mine = ++started;
   leaveView();
   const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
   const params = new URLSearchParams(query);
@@ -42,6 +47,12 @@ async function route() {
       return;
     }
     app.replaceChildren(h("h1", {}, "Something went wrong"), h("pre", { class: "error" }, error.message));
+  } finally {
+    // A view draws itself when its data arrives. When the user moved on while it loaded and the later
+    // view arrived first, this one has just drawn over it (and left its cleanups): route again.
+    const overtaken = mine < drawn;
+    drawn = Math.max(drawn, mine);
+    if (overtaken) route();
   }
 }
 
