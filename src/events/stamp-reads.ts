@@ -17,8 +17,10 @@ interface Read {
 /**
  * Progress reads for the events of one topic, at most one in flight:
  *
- * - A read serves every event published before it started (strictly before: `at` has millisecond
- *   precision, and a read started in the same millisecond may have begun before the commit).
+ * - A read serves every event that had arrived when it started (its commit came before its
+ *   notification, and this process's own events are published after their commit), and every event
+ *   published before it started (strictly before: `at` has millisecond precision, and a read started
+ *   in the same millisecond may have begun before the commit).
  * - An event that no read serves starts one at once when none is in flight and the last one started
  *   at least STAMP_READ_GAP_MS ago (the first event after a quiet moment waits for no timer).
  * - Otherwise it waits for the next read, which every event arriving meanwhile shares: it starts
