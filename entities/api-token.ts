@@ -30,6 +30,14 @@ export class ApiToken {
   @CreateDateColumn({ name: "created", type: "timestamptz" })
   created!: Date;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The person (email) this token reviews rubrics as, bound by its first review decision; admin tokens review as anyone",
+  })
+  @Column({ type: "text", nullable: true })
+  reviewer!: string | null;
+
   @Field(() => Date, { nullable: true, description: "When it was revoked; a revoked token authenticates nothing" })
   @Column({ type: "timestamptz", nullable: true })
   revoked!: Date | null;

@@ -10,6 +10,7 @@ import { UnpricedCost1795804216798 } from "./1795804216798-unpriced-cost";
 import { LlmLimitMembers1795804887967 } from "./1795804887967-llm-limit-members";
 import { RunBudget1795804903934 } from "./1795804903934-run-budget";
 import { LlmLimitLiveUntil1795805226449 } from "./1795805226449-llm-limit-live-until";
+import { TokenReviewer1795814775024 } from "./1795814775024-token-reviewer";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   LlmLimitMembers1795804887967,
   RunBudget1795804903934,
   LlmLimitLiveUntil1795805226449,
+  TokenReviewer1795814775024,
 ];

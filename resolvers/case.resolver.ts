@@ -1,8 +1,9 @@
 import { Authorized, Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import { Case } from "../entities/case";
-import { Rubric, RubricValidation } from "../entities/rubric";
+import { LLM_AUTHOR, Rubric, RubricValidation } from "../entities/rubric";
 import type { Context } from "../src/context";
 import { importCaseFolder } from "../src/services/case-import";
+import { assertAuthor } from "../src/services/validation";
 import { AddRubricInput, ImportCaseInput } from "./types/case.input";
 import { ImportSummary } from "./types/import-summary.type";
 
@@ -60,18 +61,32 @@ export class CaseResolver {
   }
 
   @Authorized("reviewer")
-  @Mutation(() => Rubric)
-  addRubric(@Arg("input") input: AddRubricInput, @Ctx() { services }: Context): Promise<Rubric> {
+  @Mutation(() => Rubric, {
+    description:
+      "Adds a rubric to a case. A person's rubric (author = their email) is signed by their own token: a token signs as one reviewer, bound by its first decision (admin tokens: anyone)",
+  })
+  async addRubric(@Arg("input") input: AddRubricInput, @Ctx() { services, tokens, principal }: Context): Promise<Rubric> {
+    // A person's rubric is signed by the token that speaks for them; the LLM's is anyone's to add.
+    if (input.author !== LLM_AUTHOR) {
+      assertAuthor(input.author);
+      await tokens.reviewAs(principal, input.author);
+    }
     return services.cases.addRubric(input);
   }
 
   @Authorized("reviewer")
-  @Mutation(() => Rubric)
-  validateRubric(
+  @Mutation(() => Rubric, {
+    description:
+      "Sets a rubric's validation in place: the LLM's by any reviewer, a person's only by the token that signs as them (others accept it with acceptRubric)",
+  })
+  async validateRubric(
     @Arg("id", () => Int) id: number,
     @Arg("validation", () => RubricValidation) validation: RubricValidation,
-    @Ctx() { services }: Context,
+    @Ctx() { services, tokens, principal }: Context,
   ): Promise<Rubric> {
+    // Setting a person's rubric valid or not is theirs to do (others accept it as their own copy).
+    const rubric = await services.review.get(id);
+    if (rubric.author !== LLM_AUTHOR) await tokens.reviewAs(principal, rubric.author);
     return services.cases.validateRubric(id, validation);
   }
 }

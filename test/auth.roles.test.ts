@@ -131,6 +131,50 @@ describe("roles", () => {
     expect(dataOf(await t.gqlAs(tokens.admin, `{ me { role } }`)).me.role).toBe("admin");
   });
 
+  test("a reviewer's token signs as one person: a second email is refused, so one token cannot make a case eligible", async () => {
+    const caseId = dataOf(await t.gql(`mutation { importCase(input: {name: "one-person", transcript: []}) { id } }`)).importCase
+      .id;
+    const llm = dataOf(
+      await t.gql(`mutation($c: Int!, $r: JSON!) { addRubric(input: {caseId: $c, author: "llm", rubric: $r}) { id } }`, {
+        c: caseId,
+        r: RUBRIC,
+      }),
+    ).addRubric.id;
+    const accept = (token: string, reviewer: string) =>
+      t.gqlAs(token, `mutation($i: ReviewRubricInput!) { acceptRubric(input: $i) { humanAuthors eligible } }`, {
+        i: { rubricId: llm, reviewer },
+      });
+    const ana = await t.makeToken("reviewer", "ana");
+    expect(dataOf(await accept(ana, "ana@example.com")).acceptRubric).toEqual({ humanAuthors: 1, eligible: false });
+
+    const asBen = await accept(ana, "ben@example.com");
+    expect(errorCodeOf(asBen)).toBe("FORBIDDEN");
+    expect(asBen.errors?.[0]?.message).toContain("reviews as ana@example.com, not ben@example.com");
+    // Nor by writing Ben's accepted rubric, or by setting his rubric valid.
+    const written = await t.gqlAs(
+      ana,
+      `mutation($c: Int!, $r: JSON!) { addRubric(input: {caseId: $c, author: "ben@example.com", rubric: $r, validation: accepted}) { id } }`,
+      { c: caseId, r: RUBRIC },
+    );
+    expect(errorCodeOf(written)).toBe("FORBIDDEN");
+    const bens = dataOf(
+      await t.gql(
+        `mutation($c: Int!, $r: JSON!) { addRubric(input: {caseId: $c, author: "ben@example.com", rubric: $r}) { id } }`,
+        { c: caseId, r: RUBRIC },
+      ),
+    ).addRubric.id;
+    expect(errorCodeOf(await t.gqlAs(ana, `mutation { validateRubric(id: ${bens}, validation: accepted) { id } }`))).toBe(
+      "FORBIDDEN",
+    );
+    expect(dataOf(await t.gql(`query($c: Int!) { case(id: $c) { eligible } }`, { c: caseId })).case.eligible).toBe(false);
+
+    // Ben, with a token of his own, makes it eligible; the tokens list says whom each token signs as.
+    const ben = await t.makeToken("reviewer", "ben");
+    expect(dataOf(await accept(ben, "ben@example.com")).acceptRubric).toEqual({ humanAuthors: 2, eligible: true });
+    const listed = dataOf(await t.gql(`{ tokens { reviewer } }`)).tokens.map((r: { reviewer: string | null }) => r.reviewer);
+    expect(listed).toEqual(expect.arrayContaining(["ana@example.com", "ben@example.com"]));
+  });
+
   test("subscriptions need the viewer role, which every token has", async () => {
     const subscriptions = operations.filter((o) => o.kind === "subscription");
     expect(subscriptions.map((s) => s.role)).toEqual(subscriptions.map(() => "viewer"));

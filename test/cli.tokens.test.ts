@@ -5,6 +5,7 @@
 import { runCliInProcess } from "./support/cli";
 import { TOKENS_COMMAND_ACTOR } from "../src/cli/tokens";
 import { dataOf, errorCodeOf, startTestApp, type TestApp } from "./support/app";
+import { RUBRIC } from "./support/fixtures";
 
 describe("note-eval tokens", () => {
   let t: TestApp;
@@ -12,6 +13,9 @@ describe("note-eval tokens", () => {
     t = await startTestApp();
   });
   afterAll(() => t.stop());
+
+  const aCase = async (): Promise<number> =>
+    dataOf(await t.gql(`mutation { importCase(input: {name: "tokens-cli", transcript: []}) { id } }`)).importCase.id;
 
   function cli(argv: string[]) {
     return runCliInProcess(argv, { DATABASE_URL: t.config.databaseUrl, PORT: String(t.app.server.port), LOG_LEVEL: "silent" });
@@ -25,9 +29,21 @@ describe("note-eval tokens", () => {
     expect(token).toMatch(/^nev_[\w-]{43}$/);
     expect(dataOf(await t.gqlAs(token, `{ me { name role } }`)).me).toEqual({ name: "nightly", role: "runner" });
 
+    // A runner signs rubric decisions as one person, bound by its first: the list says whom.
+    const rubricId = dataOf(
+      await t.gql(`mutation($r: JSON!) { addRubric(input: {caseId: ${await aCase()}, author: "llm", rubric: $r}) { id } }`, {
+        r: RUBRIC,
+      }),
+    ).addRubric.id;
+    const accepted = await t.gqlAs(
+      token,
+      `mutation { acceptRubric(input: {rubricId: ${rubricId}, reviewer: "night@example.com"}) { eligible } }`,
+    );
+    expect(accepted.errors).toBeUndefined();
     const listed = await cli(["tokens", "list"]);
-    expect(listed.stdout).toMatch(/^ID\s+NAME\s+ROLE/);
-    expect(listed.stdout).toMatch(/nightly\s+runner/);
+    expect(listed.stdout).toMatch(/^ID\s+NAME\s+ROLE\s+REVIEWS AS/);
+    expect(listed.stdout).toMatch(/nightly\s+runner\s+night@example\.com/);
+    expect(listed.stdout).toMatch(/admin \(first start\)\s+admin\s+anyone/);
     expect(listed.stdout).toContain("admin (first start)");
     expect(listed.stdout).not.toContain("nev_");
 

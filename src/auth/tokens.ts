@@ -6,7 +6,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { IsNull, type DataSource } from "typeorm";
 import { ApiToken } from "../../entities/api-token";
+import { GraphQLError } from "graphql";
 import { badInput, notFoundMessage } from "../errors";
+import { updatedRows } from "../runner/sql";
 import type { Principal } from "./principal";
 import { isRole, ROLES, type Role } from "./roles";
 
@@ -64,6 +66,30 @@ export class TokenService {
     row.revoked = new Date();
     await repo.update(row.id, { revoked: row.revoked });
     return row;
+  }
+
+  /**
+   * Lets `principal` sign a rubric decision as `reviewer`, or refuses (FORBIDDEN). A case becomes
+   * eligible with accepted rubrics of two different people, so a token speaks for one person: its
+   * first decision binds the reviewer's email to it (in one statement: two first decisions racing
+   * bind one of them), and any other email is refused afterwards. Admin tokens sign as anyone: an
+   * admin can make tokens for anyone anyway (imports and the CLI's demo flow use that).
+   */
+  async reviewAs(principal: Principal | undefined, reviewer: string): Promise<void> {
+    if (!principal || principal.role === "admin") return;
+    const [row] = updatedRows<{ reviewer: string }>(
+      await this.db.query(`UPDATE api_token SET reviewer = COALESCE(reviewer, $2) WHERE id = $1 RETURNING reviewer`, [
+        principal.tokenId,
+        reviewer,
+      ]),
+    );
+    const bound = row?.reviewer;
+    if (bound === reviewer) return;
+    throw new GraphQLError(
+      `The token "${principal.name}" reviews as ${bound}, not ${reviewer}: each reviewer needs a token of their own ` +
+        `(an admin makes one: note-eval tokens create --name <name> --role reviewer)`,
+      { extensions: { code: "FORBIDDEN", reviewer: bound } },
+    );
   }
 
   /** The principal a raw token stands for, or undefined when it is unknown or revoked. */

@@ -86,8 +86,16 @@ async function list(io: CliIo, args: string[]): Promise<number> {
       io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return 0;
     }
-    const lines = [["ID", "NAME", "ROLE", "CREATED", "REVOKED"]].concat(
-      rows.map((r) => [String(r.id), r.name, r.role, r.created.toISOString(), r.revoked?.toISOString() ?? ""]),
+    // REVIEWS AS: the person a token signs rubric decisions as (bound by its first); admin tokens sign as anyone.
+    const lines = [["ID", "NAME", "ROLE", "REVIEWS AS", "CREATED", "REVOKED"]].concat(
+      rows.map((r) => [
+        String(r.id),
+        r.name,
+        r.role,
+        r.role === "admin" ? "anyone" : (r.reviewer ?? ""),
+        r.created.toISOString(),
+        r.revoked?.toISOString() ?? "",
+      ]),
     );
     const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
     io.stdout.write(
