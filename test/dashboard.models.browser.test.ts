@@ -158,5 +158,8 @@ describe("dashboard: the models page", () => {
     expect(await page.locator("[data-testid=model-row]").count()).toBe(5);
     expect(await page.locator("[data-action=check]:not([disabled])").count()).toBe(0);
     expect(await page.getByTestId("model-admin").count()).toBe(0);
+    expect(await page.getByTestId("manage-needs-role").innerText()).toBe(
+      "Adding a model or setting a key needs the admin role (your token has the viewer role).",
+    );
   });
 });

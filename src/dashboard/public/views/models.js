@@ -58,7 +58,13 @@ export async function modelsView() {
           ),
       list,
     ),
-    me.role === MAY_MANAGE ? modelAdminCard(async () => show((await gql(`{ models { ${MODEL_FIELDS} } }`)).models)) : null,
+    me.role === MAY_MANAGE
+      ? modelAdminCard(async () => show((await gql(`{ models { ${MODEL_FIELDS} } }`)).models))
+      : h(
+          "p",
+          { class: "muted", "data-testid": "manage-needs-role" },
+          `Adding a model or setting a key needs the admin role (your token has the ${me.role} role).`,
+        ),
   );
 }
 
