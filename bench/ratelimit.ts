@@ -29,6 +29,7 @@ import os from "node:os";
 import { gitCommit, type Database, type FakeVendor, type ServerChild } from "./lib/env";
 import { sleep } from "./lib/proc";
 import { round, spread, type Spread } from "./lib/stats";
+import { timeline, type Timeline } from "./ratelimit-timeline";
 import { createExperiment, plannedJobs, startRun, type ExperimentShape, type Seed } from "./lib/workload";
 
 export interface RateLimitSettings {
@@ -70,6 +71,8 @@ export interface RateLimitRep {
   failedOnRateLimits: number;
   /** Per key (one per vendor here): what the vendor admitted. */
   admitted: Record<string, { requests: number; tokens: number }>;
+  /** Where the wall time went (./ratelimit-timeline.ts). */
+  timeline: Timeline;
   loadAverage1m: [start: number, end: number];
 }
 
@@ -78,11 +81,18 @@ interface LoggedRequest {
   path: string;
   status: number;
   tokens: number;
+  receivedAt: number;
 }
 
 const isGeneration = (r: LoggedRequest) => r.path.endsWith("/chat/completions") || r.path.endsWith("/messages");
 
-async function runToEnd(db: Database, s: ServerChild, experimentId: number, workers: number): Promise<number> {
+/** The run from its start mutation to its end as the database says (polled every 20 ms). */
+async function runToEnd(
+  db: Database,
+  s: ServerChild,
+  experimentId: number,
+  workers: number,
+): Promise<{ t0: number; wallMs: number }> {
   const t0 = Date.now();
   const runId = await startRun(s.api, experimentId, workers);
   const deadline = t0 + 600_000;
@@ -90,7 +100,7 @@ async function runToEnd(db: Database, s: ServerChild, experimentId: number, work
     const { rows } = await db.sql.query(`SELECT status FROM experiment_run WHERE id = $1`, [runId]);
     if (rows[0]?.status !== "running") {
       if (rows[0]?.status !== "finished") throw new Error(`run ${runId} ended ${rows[0]?.status}`);
-      return Date.now() - t0;
+      return { t0, wallMs: Date.now() - t0 };
     }
     if (Date.now() > deadline) throw new Error(`run ${runId} did not end in 10 minutes`);
     await sleep(20);
@@ -127,7 +137,7 @@ export async function rateLimitRun(
     // Fresh buckets for the run: the seeding and set-up above made no vendor calls, but a reset is cheap.
     await fake.admin("POST", "rate-limits", { requests: limits.requests, tokens: limits.tokens, windowMs: limits.windowMs });
     const load0 = os.loadavg()[0];
-    const wallMs = await runToEnd(db, s, experimentId, mode.workers);
+    const { t0, wallMs } = await runToEnd(db, s, experimentId, mode.workers);
     const load1 = os.loadavg()[0];
     const { requests } = await fake.admin<{ requests: LoggedRequest[] }>("GET", "requests");
     const generation = requests.filter(isGeneration);
@@ -145,6 +155,7 @@ export async function rateLimitRun(
     const strictBoundMs = Math.max(...Object.values(admitted).map((a) => windows(a, 1))) * limits.windowMs;
     const requests429 = generation.filter((r) => r.status === 429).length;
     const planned = plannedJobs(shape);
+    const jobs = planned.notes + planned.grades;
     const failed = await failedJobs(db, experimentId);
     return {
       mode: mode.name,
@@ -158,10 +169,16 @@ export async function rateLimitRun(
       requests: generation.length,
       requests429,
       share429: requests429 / generation.length,
-      jobs: planned.notes + planned.grades,
+      jobs,
       failedJobs: failed.failed,
       failedOnRateLimits: failed.onRateLimits,
       admitted,
+      timeline: timeline(
+        requests.map((r) => ({ ...r, generation: isGeneration(r) })),
+        t0,
+        t0 + wallMs,
+        limits,
+      ),
       loadAverage1m: [load0, load1],
     };
   } finally {
@@ -216,11 +233,24 @@ export async function rateLimitScenario(
           boundMs: spread(mine.map((r) => r.boundMs)),
           failedJobs: Math.max(...mine.map((r) => r.failedJobs)),
           failedOnRateLimits: Math.max(...mine.map((r) => r.failedOnRateLimits)),
+          // Where the time went (ratelimit-timeline.ts): the start, the longest idle gap of a key, the tail.
+          toFirstRequestMs: spread(mine.map((r) => r.timeline.toFirstRequestMs)),
+          longestGapMs: spread(mine.map((r) => Math.max(...Object.values(r.timeline.keys).map((k) => k.longestGapMs)))),
+          tailMs: spread(mine.map((r) => r.timeline.tailMs)),
         },
       ];
     }),
   );
-  const head = ["mode", "efficiency", "strict", "429 share", "wall s", "bound s", "failed (rate limits)"];
+  const head = [
+    "mode",
+    "efficiency",
+    "strict",
+    "429 share",
+    "wall s",
+    "bound s",
+    "failed (rate limits)",
+    "start / gap / tail ms",
+  ];
   const rows = modes.map((m) => {
     const f = figures[m.name];
     const range = (s: Spread, d = 2) => `${round(s.median, d)} (${round(s.min, d)}–${round(s.max, d)})`;
@@ -233,6 +263,7 @@ export async function rateLimitScenario(
       `${round(f.wallMs.median / 1000, 1)}`,
       `${round(f.boundMs.median / 1000, 1)}`,
       `${f.failedJobs} (${f.failedOnRateLimits})`,
+      [f.toFirstRequestMs, f.longestGapMs, f.tailMs].map((x) => Math.round(x.median)).join(" / "),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -240,16 +271,25 @@ export async function rateLimitScenario(
   console.log(line(head));
   for (const row of rows) console.log(line(row));
   if (!options.out) return false;
-  // Alone: its figures join the last full results instead of replacing them.
+  // Alone: its figures join the last full results instead of replacing them. With `--modes`, the
+  // other modes' figures stay as they were, each saying when and at which commit it was measured.
   const previous = JSON.parse(fs.readFileSync(options.out, "utf8"));
-  previous.figures.rateLimit = {
-    ...figures,
+  const at = {
     measuredAt: new Date().toISOString(),
     loadAverage1m: spread(reps.flatMap((r) => r.loadAverage1m)),
     ...gitCommit(),
   };
+  const kept = (previous.figures.rateLimit ?? {}) as Record<string, unknown>;
+  const keptAt = { measuredAt: kept.measuredAt, loadAverage1m: kept.loadAverage1m, commit: kept.commit, dirty: kept.dirty };
+  previous.figures.rateLimit = Object.fromEntries(
+    MODES.filter((m) => figures[m.name] || kept[m.name]).map((m) => [
+      m.name,
+      figures[m.name] ? { ...figures[m.name], ...at } : { ...keptAt, ...(kept[m.name] as object) },
+    ]),
+  );
   previous.workload.rateLimit = { ...shape, ...plannedJobs(shape), limitsPerKey: limits, keys: 2 };
-  previous.raw.rateLimit = reps;
+  const measured = new Set(modes.map((m) => m.name));
+  previous.raw.rateLimit = [...((previous.raw.rateLimit ?? []) as RateLimitRep[]).filter((r) => !measured.has(r.mode)), ...reps];
   await options.writeJson(options.out, previous);
   console.log(`results: ${options.out} (rate-limit figures merged)`);
   return true;

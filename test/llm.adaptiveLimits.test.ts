@@ -83,6 +83,45 @@ test("a header counts what was sent after its request, and a 5 % headroom is kep
   expect(started).toBe(84);
 });
 
+test("requests wait in one line, higher priority first; one that gives up leaves the line to the next", async () => {
+  const limiter = new AdaptiveLimiter(1);
+  const first = await limiter.acquire(1);
+  const order: string[] = [];
+  const wait = (name: string, priority?: number, signal?: AbortSignal) =>
+    limiter.acquire(1, signal, priority).then(
+      () => order.push(name),
+      () => order.push(`${name} gave up`),
+    );
+  const controller = new AbortController();
+  const done = Promise.all([wait("grade 1"), wait("grade 2"), wait("note", 1, controller.signal), wait("note 2", 1)]);
+  controller.abort(); // the first of the notes in line gives up: the second goes first
+  await new Promise((r) => setImmediate(r));
+  expect(order).toEqual(["note gave up"]);
+  limiter.succeeded({}, first); // one slot (ceiling 1): each answer lets the next in line go
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r));
+    limiter.released();
+  }
+  await done;
+  expect(order).toEqual(["note gave up", "note 2", "grade 1", "grade 2"]);
+});
+
+test("a 429 counts the older requests in flight as counted: the bucket is read empty, not a burst below", async () => {
+  const limiter = new AdaptiveLimiter(100);
+  const probe = await limiter.acquire(1);
+  const window = (remaining: number) => ({ requests: { limit: 100, remaining, resetMs: 1000 } });
+  limiter.succeeded(window(99), probe); // 100 per second
+  const burst = [];
+  for (let i = 0; i < 90; i++) burst.push(await limiter.acquire(1));
+  // The last of the burst is refused as it arrives, the 89 before it still unanswered: the bucket
+  // is empty now and refills at 0.1 per ms, so a request (and the 5 of headroom) fits within about
+  // 60 ms; counting the 89 as not yet counted would have read it 89 below empty (about 950 ms).
+  limiter.rateLimited(0, window(0), burst[89]);
+  const started = Date.now();
+  await limiter.acquire(1);
+  expect(Date.now() - started).toBeLessThan(400);
+});
+
 test("token estimates are scaled by what the vendor's headers say it charged", () => {
   const calibration = new TokenCalibration();
   // The vendor charges 1.2× our estimates: 1,200 per 1,000 estimated, no refill.

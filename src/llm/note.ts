@@ -50,6 +50,9 @@ export function turnWords(turns: readonly Turn[]): string[] {
   return words;
 }
 
+/** Notes before grades (default 0) when both wait for one key's limits. */
+const NOTE_PRIORITY = 1;
+
 export async function generateNote(
   clients: LlmClients,
   input: { transcript: Transcript; limitedChart: unknown; overlapWords: number; model: ModelSpec; signal?: AbortSignal },
@@ -79,6 +82,9 @@ export async function generateNote(
           schemaDescription: "The full updated list of items of the clinical note.",
           schema: NOTE_SCHEMA,
           temperature: 0,
+          // A note plans its grades, which may go to other keys: a note waiting for a key's limits
+          // goes before the grades waiting there, so that those keys have work (docs/limits.md).
+          priority: NOTE_PRIORITY,
         },
         input.signal,
       );

@@ -33,6 +33,8 @@ export interface StructuredCall {
   temperature?: number;
   /** A check beyond the schema (e.g. ids in order); returns an error message or null. */
   check?: (value: unknown) => string | null;
+  /** Waiting for the key's adaptive limits, higher goes first (default 0; ./limits/adaptive-limiter.ts). */
+  priority?: number;
 }
 
 export interface StructuredResult<T> {
@@ -106,7 +108,7 @@ export async function callStructured<T>(
     ? queued
     : async () => {
         const chars = schemaChars + request.system.length + messages.reduce((n, m) => n + m.content.length, 0);
-        const ticket = await adaptive.acquire(Math.ceil(chars / 4), signal);
+        const ticket = await adaptive.acquire(Math.ceil(chars / 4), signal, call.priority);
         try {
           const answer = await queued();
           adaptive.succeeded(readRateHeaders(headerGetter(answer.headers)), ticket);

@@ -37,7 +37,7 @@ export function shareReason(members: number): string {
 /** The limiter alone, as a KeyLimiter (no cluster: one process, today's behaviour). */
 export function soloLimiter(limiter: AdaptiveLimiter): KeyLimiter {
   return {
-    acquire: (tokens, signal) => limiter.acquire(tokens, signal),
+    acquire: (tokens, signal, priority) => limiter.acquire(tokens, signal, priority),
     succeeded: (snapshot, ticket) => limiter.succeeded(snapshot, ticket),
     rateLimited: (retryAfterMs, snapshot, ticket) => limiter.rateLimited(retryAfterMs, snapshot, ticket),
     released: (ticket) => limiter.released(ticket),
@@ -66,12 +66,12 @@ export function sharedLimiter(
     onMembers: (members) => limiter.setShare(1 / members, shareReason(members)),
   });
   return {
-    acquire: async (tokens, signal) => {
+    acquire: async (tokens, signal, priority) => {
       active++;
       try {
         const joining = scope.touch();
         if (joining) await joining;
-        return await limiter.acquire(tokens, signal);
+        return await limiter.acquire(tokens, signal, priority);
       } catch (error) {
         done();
         throw error;
