@@ -11,6 +11,7 @@ import { LlmLimitMembers1795804887967 } from "./1795804887967-llm-limit-members"
 import { RunBudget1795804903934 } from "./1795804903934-run-budget";
 import { LlmLimitLiveUntil1795805226449 } from "./1795805226449-llm-limit-live-until";
 import { TokenReviewer1795814775024 } from "./1795814775024-token-reviewer";
+import { LlmLimitPause1795815252620 } from "./1795815252620-llm-limit-pause";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   RunBudget1795804903934,
   LlmLimitLiveUntil1795805226449,
   TokenReviewer1795814775024,
+  LlmLimitPause1795815252620,
 ];

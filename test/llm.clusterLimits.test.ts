@@ -43,8 +43,9 @@ function processClients(env: Record<string, string> = {}) {
     heartbeatMs: HEARTBEAT_MS,
   });
   members.push(cluster);
-  const clients = makeLlmClients(testLlmConfig({ ...BURST_ENV, ...env }), { cluster });
-  return { clients, cluster, database };
+  const logs: string[] = [];
+  const clients = makeLlmClients(testLlmConfig({ ...BURST_ENV, ...env }), { cluster, log: (m) => logs.push(m) });
+  return { clients, cluster, database, logs };
 }
 
 const call = (clients: LlmClients) => gradeNote(clients, { rubric, note: { items: [] }, model: specFor(server, "openai") });
@@ -150,6 +151,38 @@ test("two processes on one key stay within the vendor's limit together; each pac
   // at a load average of 11, where sharing measured 7-14 %; so the comparison is with a floor.
   const alone = await burst(makeLlmClients(testLlmConfig(BURST_ENV)), makeLlmClients(testLlmConfig(BURST_ENV)));
   expect(alone.share429).toBeGreaterThan(0.05);
+});
+
+test("a 429 one process gets pauses the others on the key until its retry-after: nothing reaches the vendor meanwhile", async () => {
+  // 3 requests per 4.5 s: once the bucket is empty a 429's retry-after is about a second or more.
+  server.setRateLimits({ requests: 3, tokens: 1_000_000, windowMs: 4500 });
+  const drain = makeLlmClients(testLlmConfig(BURST_ENV)); // a process outside the cluster empties the bucket
+  for (let i = 0; i < 3; i++) await call(drain);
+  const a = processClients();
+  const callA = call(a.clients); // refused (the bucket is empty), then retried after the pause
+  const pausedByVendor = () => /^paused (\d+) ms on a 429/.exec(keyState(a.clients)?.reason ?? "");
+  await until(() => pausedByVendor() !== null, "A's 429");
+  const paused = pausedByVendor();
+  expect(server.requestCount({ vendor: "openai", status: 429 })).toBe(1);
+  const refusedAt = server.requests.find((r) => r.status === 429)!.receivedAt;
+  const pauseEnd = keyState(a.clients)!.changedAt + Number(paused![1]);
+  const pausedRows = async () =>
+    ((await query(`SELECT count(*)::int AS n FROM llm_limit_member WHERE paused_until > now()`, [])) as { n: number }[])[0].n;
+  for (const deadline = Date.now() + 15_000; (await pausedRows()) === 0;) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for A's row to carry the pause");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // B joins the key during the pause: it hears of it in the heartbeats that join, before its first request.
+  const b = processClients();
+  const bStarted = Date.now();
+  expect(bStarted).toBeLessThan(pauseEnd - 300); // B asks while the key is paused
+  await Promise.all([callA, call(b.clients)]);
+  expect(b.logs).toContainEqual(
+    expect.stringMatching(/limit paused \d+ ms: another process on the key got a 429 \(retry-after\)$/),
+  );
+  const during = server.requests.filter((r) => r.receivedAt > refusedAt && r.receivedAt < pauseEnd - 50);
+  expect(during).toEqual([]);
+  expect(server.requestCount({ vendor: "openai", status: 200 })).toBeGreaterThanOrEqual(5); // the drain's 3, A's and B's
 });
 
 // Two processes that start at the same moment may not see each other's first heartbeat (one of

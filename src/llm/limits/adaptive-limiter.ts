@@ -139,6 +139,8 @@ export class AdaptiveLimiter {
   private limit: number;
   private inFlight = 0;
   private pausedUntil = 0;
+  /** Until when the vendor paused the key by a 429 this process read (not a pause heard from another process). */
+  private vendorPausedUntil = 0;
   private lastDecrease = 0;
   private answered = false;
   /** The limit was reached (a request waited for a slot, or took the last) since it last rose. */
@@ -322,7 +324,25 @@ export class AdaptiveLimiter {
       this.changed(`halved to ${Math.floor(this.limit)} on a 429; paused ${pause} ms (retry-after)`);
     }
     this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+    this.vendorPausedUntil = Math.max(this.vendorPausedUntil, now + pause);
     this.release();
+  }
+
+  /** How much longer the vendor's last 429 to this process pauses the key, in ms (0: not paused). */
+  vendorPauseMs(now = Date.now()): number {
+    return Math.max(0, this.vendorPausedUntil - now);
+  }
+
+  /**
+   * Pauses the key for `ms` from now (unless already paused longer), for a 429 another process
+   * sharing the key got (./cluster-share.ts): every process waits out the vendor's retry-after
+   * instead of each sending into it.
+   */
+  pauseFor(ms: number, why: string): void {
+    const until = Date.now() + ms;
+    if (until <= this.pausedUntil) return;
+    this.pausedUntil = until;
+    this.changed(`paused ${Math.round(ms)} ms: ${why}`);
   }
 
   /** Any other outcome: the slot is free, the limit unchanged. */

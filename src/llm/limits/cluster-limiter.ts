@@ -3,6 +3,8 @@
  * key it takes 1/N of it.
  *
  * - Concurrency: the limiter's ceiling and current limit scale by the share (AdaptiveLimiter.setShare).
+ * - Pauses: a 429's retry-after pauses every process on the key (written on the member's row at once,
+ *   read by the others at their next heartbeat).
  * - Pacing: the vendor's `remaining` already counts every process's requests, but each process
  *   counts only its own between two headers, so N processes would each spend the same budget.
  *   Each answer's rate-limit windows are scaled by the share before the limiter learns from them:
@@ -60,10 +62,13 @@ export function sharedLimiter(
     baseUrl: displayBaseUrl(key.baseUrl),
     state: () => {
       const s = limiter.state();
-      return { limit: s.limit, inFlight: s.inFlight, reason: s.reason, changedAt: s.changedAt };
+      return { limit: s.limit, inFlight: s.inFlight, reason: s.reason, changedAt: s.changedAt, pauseMs: limiter.vendorPauseMs() };
     },
-    busy: () => active > 0,
+    // Paused by the vendor, the key is in use (its calls wait out the retry-after outside the limiter):
+    // its row, which carries the pause, stays.
+    busy: () => active > 0 || limiter.vendorPauseMs() > 0,
     onMembers: (members) => limiter.setShare(1 / members, shareReason(members)),
+    onPause: (pauseMs) => limiter.pauseFor(pauseMs, "another process on the key got a 429 (retry-after)"),
   });
   return {
     acquire: async (tokens, signal, priority) => {
@@ -84,6 +89,9 @@ export function sharedLimiter(
     rateLimited: (retryAfterMs, snapshot, ticket) => {
       done();
       limiter.rateLimited(retryAfterMs, scaleSnapshot(snapshot, scope.share), ticket);
+      // The others pause too, from their next heartbeat (at most one interval later); a burst of
+      // 429s shares the one heartbeat under way.
+      if (scope.members > 1) void cluster.beat();
     },
     released: (ticket) => {
       done();

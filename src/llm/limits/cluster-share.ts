@@ -30,11 +30,13 @@ export interface ClusterShareOptions {
 export interface ScopeSource {
   vendor: Vendor;
   baseUrl: string | null;
-  state(): Pick<MemberRow, "limit" | "inFlight" | "reason" | "changedAt">;
+  state(): Pick<MemberRow, "limit" | "inFlight" | "reason" | "changedAt" | "pauseMs">;
   /** Requests wait for or hold a slot of the scope now. */
   busy(): boolean;
   /** The number of live members (this one included) changed. */
   onMembers(members: number): void;
+  /** Another live member is paused by the vendor for `pauseMs` more (a 429's retry-after). */
+  onPause(pauseMs: number): void;
 }
 
 export class ClusterScope {
@@ -163,10 +165,14 @@ export class ClusterShare {
     }
     const rows = live.map((s) => ({ scope: s.id, vendor: s.source.vendor, baseUrl: s.source.baseUrl, ...s.source.state() }));
     try {
-      const others = await heartbeat(this.options.query, this.member, rows, left, this.liveMs);
+      const news = await heartbeat(this.options.query, this.member, rows, left, this.liveMs);
       if (this.failing) this.options.log?.("cluster limits: the database answers again; shares follow the live processes");
       this.failing = false;
-      for (const scope of live) this.setMembers(scope, 1 + (others.get(scope.id) ?? 0));
+      for (const scope of live) {
+        const heard = news.get(scope.id);
+        this.setMembers(scope, 1 + (heard?.others ?? 0));
+        if (heard && heard.pauseMs > 0) scope.source.onPause(heard.pauseMs);
+      }
       // A scope this process stopped using counts itself alone until its next first request.
       for (const id of left) this.setMembers(this.scopes.get(id)!, 1);
     } catch (error) {

@@ -20,6 +20,16 @@ export interface MemberRow {
   inFlight: number;
   reason: string | null;
   changedAt: number | null;
+  /** How much longer the vendor told this member to pause the key (a 429's retry-after), in ms; 0: not paused. */
+  pauseMs: number;
+}
+
+/** What a heartbeat hears back for one scope of its rows. */
+export interface ScopeNews {
+  /** Other live members. */
+  others: number;
+  /** The longest pause another live member has from the vendor, in ms from now; 0: none. */
+  pauseMs: number;
 }
 
 /** Rows not refreshed for this long are deleted by any heartbeat (they outlived a killed process). */
@@ -51,7 +61,8 @@ export function vendorScope(vendor: Vendor): string {
 
 /**
  * Writes `rows` as `member`'s, live for `liveMs`, deletes its rows of `left`, and returns for each
- * scope of `rows` how many other members are live.
+ * scope of `rows` how many other members are live and the longest pause one of them has. A pause
+ * is written and read against the database's clock (now() + ms), so the members' clocks need not agree.
  */
 export async function heartbeat(
   query: Query,
@@ -59,20 +70,24 @@ export async function heartbeat(
   rows: MemberRow[],
   left: string[],
   liveMs: number,
-): Promise<Map<string, number>> {
+): Promise<Map<string, ScopeNews>> {
   const found = (await query(
     `WITH purged AS (DELETE FROM llm_limit_member WHERE seen_at < now() - interval '${PURGE_AFTER}'),
           gone AS (DELETE FROM llm_limit_member WHERE member = $1 AND scope = ANY($2::text[])),
           written AS (
-            INSERT INTO llm_limit_member AS m (scope, member, vendor, base_url, limit_now, in_flight, reason, changed_at, seen_at, live_until)
+            INSERT INTO llm_limit_member AS m (scope, member, vendor, base_url, limit_now, in_flight, reason, changed_at, seen_at,
+                                               live_until, paused_until)
             SELECT t.scope, $1, t.vendor, t.base_url, t.limit_now, t.in_flight, t.reason, to_timestamp(t.changed_ms / 1000.0), now(),
-                   now() + $10 * interval '1 millisecond'
-            FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::float8[])
-                 AS t(scope, vendor, base_url, limit_now, in_flight, reason, changed_ms)
+                   now() + $10 * interval '1 millisecond',
+                   CASE WHEN t.pause_ms > 0 THEN now() + t.pause_ms * interval '1 millisecond' END
+            FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::float8[], $11::float8[])
+                 AS t(scope, vendor, base_url, limit_now, in_flight, reason, changed_ms, pause_ms)
             ON CONFLICT (scope, member) DO UPDATE SET limit_now = excluded.limit_now, in_flight = excluded.in_flight,
               reason = excluded.reason, changed_at = excluded.changed_at, seen_at = excluded.seen_at,
-              live_until = excluded.live_until)
-     SELECT scope, count(*)::int AS others FROM llm_limit_member
+              live_until = excluded.live_until, paused_until = excluded.paused_until)
+     SELECT scope, count(*)::int AS others,
+            greatest(0, coalesce(extract(epoch FROM max(paused_until) - now()) * 1000, 0))::float8 AS pause_ms
+     FROM llm_limit_member
      WHERE scope = ANY($3::text[]) AND member <> $1 AND live_until > now()
      GROUP BY scope`,
     [
@@ -86,9 +101,10 @@ export async function heartbeat(
       rows.map((r) => r.reason),
       rows.map((r) => r.changedAt),
       liveMs,
+      rows.map((r) => r.pauseMs),
     ],
-  )) as { scope: string; others: number }[];
-  return new Map(found.map((r) => [r.scope, r.others]));
+  )) as { scope: string; others: number; pause_ms: number }[];
+  return new Map(found.map((r) => [r.scope, { others: r.others, pauseMs: r.pause_ms }]));
 }
 
 /** Deletes every row of `member` (a process leaving: the others take its share at their next heartbeat). */

@@ -66,6 +66,7 @@ export function sharedVendorQueue(cluster: ClusterShare, queue: PQueue, vendor: 
       inFlight: queue.pending,
       reason,
       changedAt,
+      pauseMs: 0, // the fixed caps know no vendor pauses (a key's limiter does)
     }),
     busy: () => active > 0,
     onMembers: (members) => {
@@ -74,6 +75,7 @@ export function sharedVendorQueue(cluster: ClusterShare, queue: PQueue, vendor: 
       reason = members > 1 ? `1/${members} of ${vendor}'s caps (${members} processes use it)` : "the whole caps (alone again)";
       changedAt = Date.now();
     },
+    onPause: () => {},
   });
   return {
     async add(task, options) {
