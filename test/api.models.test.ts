@@ -56,6 +56,13 @@ describe("models", () => {
     expect(errorCodeOf(vendor)).toBe("BAD_USER_INPUT");
     const url = await t.gql(`mutation { createModel(input: {vendor: "openai", baseUrl: "not a url"}) { id } }`);
     expect(errorCodeOf(url)).toBe("BAD_USER_INPUT");
+    // A key in a query string would be shown wherever the base URL is: refused, and not repeated.
+    const query = await t.gql(`mutation($u: String) { createModel(input: {vendor: "openai", baseUrl: $u}) { id } }`, {
+      u: `http://127.0.0.1:9/v1?api-key=${SECRET_C}`,
+    });
+    expect(errorCodeOf(query)).toBe("BAD_USER_INPUT");
+    expect(query.errors?.[0]?.message).toContain("no query");
+    expect(JSON.stringify(query)).not.toContain(SECRET_C);
     expect(dataOf(await t.gql(`{ models { id } }`)).models.length).toBe(before);
   });
 

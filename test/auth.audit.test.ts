@@ -33,12 +33,24 @@ describe("audit trail", () => {
       await t.gql(`mutation { createToken(name: "auditor", role: "viewer") { token apiToken { id } } }`),
     );
     dataOf(await t.gql(`mutation($id: Int!) { revokeToken(id: $id) { id } }`, { id: createToken.apiToken.id }));
+    // Keys written into a base URL (refused) do not reach the trail either: it keeps the URL without them.
+    for (const baseUrl of [`http://proxy:${VENDOR_KEY}@127.0.0.1:9/v1`, `http://127.0.0.1:9/v1?api-key=${VENDOR_KEY}`]) {
+      const refused = await t.gql(`mutation($u: String) { createModel(input: {vendor: "openai", baseUrl: $u}) { id } }`, {
+        u: baseUrl,
+      });
+      expect(errorCodeOf(refused)).toBe("BAD_USER_INPUT");
+    }
 
     const { auditEvents } = dataOf(await t.gql(`{ auditEvents(limit: 500) { ${EVENT_FIELDS} } }`));
     const byOperation = (name: string) => auditEvents.filter((e: { operation: string }) => e.operation === name);
     expect(byOperation("importCase")[0]).toMatchObject({ actor: "admin (first start)", outcome: "ok" });
     expect(byOperation("importCase")[0].args.input).toMatchObject({ name: "audited-case-0", transcript: "[omitted]" });
-    expect(byOperation("createModel")[0].args.input.apiKey).toBe("[omitted]");
+    expect(byOperation("createModel").at(-1).args.input.apiKey).toBe("[omitted]");
+    expect(
+      byOperation("createModel")
+        .slice(0, 2)
+        .map((e: { args: { input: { baseUrl: string } } }) => e.args.input.baseUrl),
+    ).toEqual(["http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1"]);
     expect(byOperation("setVendorApiKey")[0]).toMatchObject({
       args: { vendor: "anthropic", apiKey: "[omitted]" },
       outcome: "ok",

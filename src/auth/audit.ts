@@ -8,6 +8,7 @@
 import { defaultFieldResolver, GraphQLError, type GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { AuditEvent } from "../../entities/audit-event";
+import { displayBaseUrl } from "../llm/limits/cluster-store";
 import type { Logger } from "../logger";
 import type { Principal } from "./principal";
 
@@ -21,7 +22,6 @@ const KEPT_STRINGS = new Set([
   "folder",
   "path",
   "role",
-  "baseUrl",
   "hyperscribeVersion",
   "format",
 ]);
@@ -35,6 +35,8 @@ const DEPTH_MAX = 4;
 export function summariseArgs(value: unknown, key = "", depth = 0): unknown {
   if (NEVER_KEPT.test(key) || CONTENT.has(key)) return "[omitted]";
   if (value === null || typeof value === "number" || typeof value === "boolean") return value;
+  // A base URL may carry a credential (user info, ?api-key=…) even when it is refused: keep it without.
+  if (typeof value === "string" && key === "baseUrl") return displayBaseUrl(value).slice(0, STRING_MAX);
   if (typeof value === "string") return KEPT_STRINGS.has(key) ? value.slice(0, STRING_MAX) : "[omitted]";
   if (depth >= DEPTH_MAX) return "[omitted]";
   if (Array.isArray(value)) {

@@ -126,9 +126,13 @@ export function assertBaseUrl(baseUrl: string | null | undefined, allowlist: rea
   } catch {
     throw badInput(`Invalid baseUrl "${baseUrl}": give an absolute http(s) URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw badInput(`Invalid baseUrl "${baseUrl}": use http or https`);
   if (url.username || url.password)
     throw badInput(`Invalid baseUrl: credentials do not belong in the URL; give the key as apiKey`);
+  // The SDKs append their paths to the base URL, so a query would break every call; and a key put
+  // there (?api-key=…) would be shown wherever the base URL is. The message does not repeat the URL.
+  if (url.search || url.hash)
+    throw badInput(`Invalid baseUrl: a base URL takes no query (?…) or fragment (#…); give the key as apiKey`);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw badInput(`Invalid baseUrl "${baseUrl}": use http or https`);
   if (!allowed(url, allowlist)) {
     throw badInput(
       `baseUrl ${url.origin} is not on the allow-list (BASE_URL_ALLOWLIST: ${allowlist.join(", ")}): ` +
