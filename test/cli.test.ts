@@ -103,16 +103,26 @@ describe("note-eval CLI against a running server", () => {
   });
 
   test("set-key reads the key from stdin and never shows it; models list shows the vendors' models", async () => {
+    // A model with a base URL of its own keeps its key, and the count says so.
+    dataOf(
+      await t.gql(`mutation($u: String) { createModel(input: {vendor: "openai", model: "own-endpoint", baseUrl: $u}) { id } }`, {
+        u: fake.openaiBaseUrl,
+      }),
+    );
     for (const vendor of ["openai", "anthropic"]) {
       const ran = await cli(["models", "set-key", "--vendor", vendor], { stdin: `${KEY}\n` });
       expect(ran).toMatchObject({ code: 0 });
       expect(ran.stdout).toMatch(new RegExp(`Key set for 1 ${vendor} model`));
     }
+    const again = await cli(["models", "set-key", "--vendor", "openai"], { stdin: `${KEY}\n` });
+    expect(again.stdout).toMatch(/Key set for 1 openai model\(s\): \d+ default; 1 with a base URL of their own kept their key/);
     const list = await cli(["models", "list"]);
     expect(list.code).toBe(0);
     // The default rows show the model they call, as the server resolves it.
-    const { models } = dataOf(await t.gql(`{ models { vendor resolvedModel } }`));
-    for (const m of models as { vendor: string; resolvedModel: string }[]) {
+    const { models } = dataOf(await t.gql(`{ models { vendor model resolvedModel } }`));
+    const defaults = (models as { vendor: string; model: string; resolvedModel: string }[]).filter((m) => m.model === "");
+    expect(defaults.map((m) => m.vendor).sort()).toEqual(["anthropic", "openai"]);
+    for (const m of defaults) {
       expect(m.resolvedModel).not.toBe("");
       expect(list.stdout).toMatch(new RegExp(`${m.vendor}\\s+default\\s+${m.resolvedModel.replace(/\./g, "\\.")}\\s+yes`));
     }

@@ -59,13 +59,19 @@ export async function modelsSetKey({ io, client, args }: CommandContext): Promis
   if (vendor !== "openai" && vendor !== "anthropic") throw new UsageError("--vendor must be openai or anthropic");
   const apiKey = await readSecret(io, `${vendor} API key (hidden): `);
   if (!apiKey) throw new UsageError("no key given (type it at the prompt, or pipe it to stdin)");
-  const { setVendorApiKey } = await client.request<{ setVendorApiKey: { id: number; displayName: string }[] }>(
-    `mutation($v: String!, $k: String!) { setVendorApiKey(vendor: $v, apiKey: $k) { id displayName } }`,
-    { v: vendor, k: apiKey },
-  );
+  const { setVendorApiKey } = await client.request<{
+    setVendorApiKey: { id: number; displayName: string; baseUrl: string | null }[];
+  }>(`mutation($v: String!, $k: String!) { setVendorApiKey(vendor: $v, apiKey: $k) { id displayName baseUrl } }`, {
+    v: vendor,
+    k: apiKey,
+  });
+  // The answer lists every model of the vendor; those with a base URL of their own kept their key.
+  const set = setVendorApiKey.filter((m) => m.baseUrl === null);
+  const kept = setVendorApiKey.length - set.length;
   out(
     io,
-    `Key set for ${setVendorApiKey.length} ${vendor} model(s): ${setVendorApiKey.map((m) => `${m.id} ${m.displayName}`).join(", ")}`,
+    `Key set for ${set.length} ${vendor} model(s): ${set.map((m) => `${m.id} ${m.displayName}`).join(", ")}` +
+      (kept > 0 ? `; ${kept} with a base URL of their own kept their key` : ""),
   );
   return 0;
 }
