@@ -12,6 +12,7 @@ import { RunBudget1795804903934 } from "./1795804903934-run-budget";
 import { LlmLimitLiveUntil1795805226449 } from "./1795805226449-llm-limit-live-until";
 import { TokenReviewer1795814775024 } from "./1795814775024-token-reviewer";
 import { LlmLimitPause1795815252620 } from "./1795815252620-llm-limit-pause";
+import { LlmLimitLearned1795816638189 } from "./1795816638189-llm-limit-learned";
 
 /** Every migration, oldest first. Forward-only: a released migration is never edited. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   LlmLimitLiveUntil1795805226449,
   TokenReviewer1795814775024,
   LlmLimitPause1795815252620,
+  LlmLimitLearned1795816638189,
 ];

@@ -35,12 +35,12 @@ afterAll(async () => {
 });
 
 /** One process's clients; `database.down = true` makes every query fail as an unreachable database would. */
-function processClients(env: Record<string, string> = {}) {
+function processClients(env: Record<string, string> = {}, heartbeatMs = HEARTBEAT_MS) {
   const database = { down: false };
   const cluster = new ClusterShare({
     query: (sql, parameters) =>
       database.down ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")) : query(sql, parameters),
-    heartbeatMs: HEARTBEAT_MS,
+    heartbeatMs,
   });
   members.push(cluster);
   const logs: string[] = [];
@@ -183,6 +183,32 @@ test("a 429 one process gets pauses the others on the key until its retry-after:
   const during = server.requests.filter((r) => r.receivedAt > refusedAt && r.receivedAt < pauseEnd - 50);
   expect(during).toEqual([]);
   expect(server.requestCount({ vendor: "openai", status: 200 })).toBeGreaterThanOrEqual(5); // the drain's 3, A's and B's
+});
+
+test("a process joining a busy key starts from what the others learned: no probes, no wait for their heartbeat", async () => {
+  server.setRateLimits({ requests: 20, tokens: 1_000_000, windowMs: 1000 });
+  // A slow heartbeat: a newcomer starting cold would wait 1.2 of it (1.2 s) before its first request.
+  const heartbeatMs = 1000;
+  const a = processClients({}, heartbeatMs);
+  const pumpA = pump(a.clients, 4);
+  await until(() => pumpA.ok >= 30, "A to learn the key's limits from its answers");
+  await a.cluster.beat(); // its row carries what it learned
+  const b = processClients({}, heartbeatMs);
+  const asked = Date.now();
+  await call(b.clients);
+  const took = Date.now() - asked;
+  const inherited = b.logs
+    .map((m) => /inherited the key's limits from the cluster: (\d+) requests and \d+ tokens per minute for this process$/.exec(m))
+    .find(Boolean);
+  expect(inherited).toBeDefined();
+  // Its half of the vendor's 20 requests/s, as A learned it from the headers' deficits (an estimate).
+  expect(Number(inherited![1])).toBeGreaterThan(400);
+  expect(Number(inherited![1])).toBeLessThan(800);
+  expect(took).toBeLessThan(1.2 * heartbeatMs);
+  // 0 in 3 of 3 tries (B waited 166-172 ms); a loaded machine may let a request or two past the headroom.
+  expect(server.requestCount({ vendor: "openai", status: 429 })).toBeLessThanOrEqual(2);
+  await pumpA.stop();
+  expect(pumpA.failed).toBe(0);
 });
 
 // Two processes that start at the same moment may not see each other's first heartbeat (one of

@@ -56,6 +56,20 @@ export interface LimiterTicket {
   readonly charge: number;
 }
 
+/** A bucket's figures as another process can use them: its size and refill rate (units per ms). */
+export interface LearnedWindow {
+  limit: number;
+  refillPerMs: number;
+}
+
+/** What a limiter has learned of the vendor's limits for its key (./cluster-limiter.ts publishes it). */
+export interface LearnedLimits {
+  requests?: LearnedWindow;
+  tokens?: LearnedWindow;
+  /** Vendor tokens per estimated token (./token-calibration.ts). */
+  tokenFactor: number;
+}
+
 /** A ticket back with its outcome, and the requests sent before it that were still unanswered. */
 interface Settled {
   ticket: LimiterTicket;
@@ -274,6 +288,45 @@ export class AdaptiveLimiter {
   /** The first in line looks again (when it is waiting for its turn or a slot; asleep on the pacing, it wakes on its own). */
   private wakeFirst(): void {
     this.line[0]?.wake?.();
+  }
+
+  /** What the headers have taught it so far; null before the first answer with rate-limit headers. */
+  learned(): LearnedLimits | null {
+    if (!this.requests && !this.tokens) return null;
+    const window = (b: Bucket | null) => (b ? { limit: b.limit, refillPerMs: b.refill } : undefined);
+    return { requests: window(this.requests), tokens: window(this.tokens), tokenFactor: this.calibration.factor };
+  }
+
+  /** It knows the vendor's limits (from an answer, or inherited): its requests go paced, without probes. */
+  warm(): boolean {
+    return this.answered;
+  }
+
+  /**
+   * Starts from what another process of the cluster learned of the key (in this process's share),
+   * when this one has had no answer yet: the buckets' sizes and refill rates, and the token
+   * calibration. The level is unknown: the buckets start empty (the others keep them near empty in
+   * a busy key), so the first requests go at the refill's pace instead of as probes into a budget
+   * the others may be spending. The next answers correct all of it.
+   */
+  inherit(learned: LearnedLimits, why: string): void {
+    if (this.answered) return;
+    const now = Date.now();
+    const bucket = (w: LearnedWindow | undefined): Bucket | null =>
+      w && w.limit > 0 && w.refillPerMs > 0
+        ? // The evidence of one window (a deficit of the whole bucket, refilled in limit / rate ms),
+          // so that a few answers outweigh it.
+          { limit: w.limit, level: 0, at: now, refill: w.refillPerMs, deficits: w.limit, spans: w.limit / w.refillPerMs }
+        : null;
+    this.requests = bucket(learned.requests);
+    this.tokens = bucket(learned.tokens);
+    if (!this.requests && !this.tokens) return;
+    this.calibration.seed(learned.tokenFactor);
+    this.answered = true;
+    const perMinute = (w: Bucket | null, unit: string) => (w ? `${Math.round(w.refill * 60_000)} ${unit}` : null);
+    const rates = [perMinute(this.requests, "requests"), perMinute(this.tokens, "tokens")].filter(Boolean).join(" and ");
+    this.changed(`${why}: ${rates} per minute for this process`);
+    this.wakeFirst();
   }
 
   /** Until the first answer nothing is known of the vendor's limits: a few probes go first. */

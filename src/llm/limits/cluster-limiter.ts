@@ -3,6 +3,8 @@
  * key it takes 1/N of it.
  *
  * - Concurrency: the limiter's ceiling and current limit scale by the share (AdaptiveLimiter.setShare).
+ * - Learned limits: each row carries what its process learned of the key (the vendor's figures); a
+ *   process joining the key starts from them instead of probing (AdaptiveLimiter.inherit).
  * - Pauses: a 429's retry-after pauses every process on the key (written on the member's row at once,
  *   read by the others at their next heartbeat).
  * - Pacing: the vendor's `remaining` already counts every process's requests, but each process
@@ -12,7 +14,7 @@
  * The request path adds a clock read (`touch`) and, when shared, the scaling of two small objects.
  */
 import type { RateSnapshot, RateWindow } from "./headers";
-import type { AdaptiveLimiter, LimiterState } from "./adaptive-limiter";
+import type { AdaptiveLimiter, LearnedLimits, LimiterState } from "./adaptive-limiter";
 import type { ClusterScope, ClusterShare } from "./cluster-share";
 import { displayBaseUrl, keyScope } from "./cluster-store";
 import type { Vendor } from "../types";
@@ -24,6 +26,12 @@ export type KeyLimiter = Pick<AdaptiveLimiter, "acquire" | "succeeded" | "rateLi
 
 function scaleWindow(w: RateWindow | undefined, share: number): RateWindow | undefined {
   return w && { ...w, limit: w.limit * share, remaining: w.remaining * share };
+}
+
+/** Learned figures times `factor`: a process's share to the vendor's whole (1/share) or back (share). */
+export function scaleLearned(learned: LearnedLimits, factor: number): LearnedLimits {
+  const w = (x: LearnedLimits["requests"]) => x && { limit: x.limit * factor, refillPerMs: x.refillPerMs * factor };
+  return { requests: w(learned.requests), tokens: w(learned.tokens), tokenFactor: learned.tokenFactor };
 }
 
 export function scaleSnapshot(snapshot: RateSnapshot, share: number): RateSnapshot {
@@ -62,13 +70,23 @@ export function sharedLimiter(
     baseUrl: displayBaseUrl(key.baseUrl),
     state: () => {
       const s = limiter.state();
-      return { limit: s.limit, inFlight: s.inFlight, reason: s.reason, changedAt: s.changedAt, pauseMs: limiter.vendorPauseMs() };
+      const learned = limiter.learned();
+      return {
+        limit: s.limit,
+        inFlight: s.inFlight,
+        reason: s.reason,
+        changedAt: s.changedAt,
+        pauseMs: limiter.vendorPauseMs(),
+        learned: learned && scaleLearned(learned, 1 / scope.share), // the vendor's whole figures
+      };
     },
     // Paused by the vendor, the key is in use (its calls wait out the retry-after outside the limiter):
     // its row, which carries the pause, stays.
     busy: () => active > 0 || limiter.vendorPauseMs() > 0,
     onMembers: (members) => limiter.setShare(1 / members, shareReason(members)),
     onPause: (pauseMs) => limiter.pauseFor(pauseMs, "another process on the key got a 429 (retry-after)"),
+    onLearned: (learned) => limiter.inherit(scaleLearned(learned, scope.share), "inherited the key's limits from the cluster"),
+    warm: () => limiter.warm(),
   });
   return {
     acquire: async (tokens, signal, priority) => {

@@ -17,6 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { sleep } from "../backoff";
 import type { Vendor } from "../types";
+import type { LearnedLimits } from "./adaptive-limiter";
 import { heartbeat, leave, type MemberRow, type Query } from "./cluster-store";
 
 export interface ClusterShareOptions {
@@ -30,13 +31,17 @@ export interface ClusterShareOptions {
 export interface ScopeSource {
   vendor: Vendor;
   baseUrl: string | null;
-  state(): Pick<MemberRow, "limit" | "inFlight" | "reason" | "changedAt" | "pauseMs">;
+  state(): Pick<MemberRow, "limit" | "inFlight" | "reason" | "changedAt" | "pauseMs" | "learned">;
   /** Requests wait for or hold a slot of the scope now. */
   busy(): boolean;
   /** The number of live members (this one included) changed. */
   onMembers(members: number): void;
   /** Another live member is paused by the vendor for `pauseMs` more (a 429's retry-after). */
   onPause(pauseMs: number): void;
+  /** What another live member has learned of the scope's limits (the vendor's whole figures). */
+  onLearned(learned: LearnedLimits): void;
+  /** It knows the vendor's limits (its own answers, or inherited through onLearned). */
+  warm(): boolean;
 }
 
 export class ClusterScope {
@@ -112,11 +117,14 @@ export class ClusterShare {
     // the newcomer's first requests (probes, sent before any answer told it the vendor's budget)
     // wait a heartbeat interval and a fifth for that. Measured with two worker processes on a key
     // of 20 requests/s: without this wait 2.9-7.0 % of requests were 429'd (at the run's start, 4
-    // runs), with it 0-3.6 % (6 runs, 4 of them 0 %).
+    // runs), with it 0-3.6 % (6 runs, 4 of them 0 %). A newcomer that inherited the others' learned
+    // limits in those heartbeats (./adaptive-limiter.ts inherit) skips the wait: it sends no probes,
+    // its first requests go at its share of the refill from an empty bucket, and the vendor's
+    // headers show them to the others, whose pacing reads `remaining`.
     const joined = (this.beating ?? Promise.resolve())
       .then(() => this.beat())
       .then(() => this.beat())
-      .then(() => (scope.members > 1 ? sleep(1.2 * this.options.heartbeatMs) : undefined));
+      .then(() => (scope.members > 1 && !scope.source.warm() ? sleep(1.2 * this.options.heartbeatMs) : undefined));
     scope.joining = Promise.race([joined, bounded]).finally(() => {
       clearTimeout(timeout);
       scope.joining = undefined;
@@ -172,6 +180,7 @@ export class ClusterShare {
         const heard = news.get(scope.id);
         this.setMembers(scope, 1 + (heard?.others ?? 0));
         if (heard && heard.pauseMs > 0) scope.source.onPause(heard.pauseMs);
+        if (heard?.learned) scope.source.onLearned(heard.learned);
       }
       // A scope this process stopped using counts itself alone until its next first request.
       for (const id of left) this.setMembers(this.scopes.get(id)!, 1);

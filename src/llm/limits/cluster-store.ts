@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Vendor } from "../types";
+import type { LearnedLimits } from "./adaptive-limiter";
 
 export type Query = (sql: string, parameters?: unknown[]) => Promise<unknown[]>;
 
@@ -22,6 +23,8 @@ export interface MemberRow {
   changedAt: number | null;
   /** How much longer the vendor told this member to pause the key (a 429's retry-after), in ms; 0: not paused. */
   pauseMs: number;
+  /** What the member has learned of the vendor's limits (the vendor's whole figures, not its share); null: nothing yet. */
+  learned: LearnedLimits | null;
 }
 
 /** What a heartbeat hears back for one scope of its rows. */
@@ -30,6 +33,8 @@ export interface ScopeNews {
   others: number;
   /** The longest pause another live member has from the vendor, in ms from now; 0: none. */
   pauseMs: number;
+  /** What the live member seen last has learned of the key's limits; null: none has learned any. */
+  learned: LearnedLimits | null;
 }
 
 /** Rows not refreshed for this long are deleted by any heartbeat (they outlived a killed process). */
@@ -61,7 +66,8 @@ export function vendorScope(vendor: Vendor): string {
 
 /**
  * Writes `rows` as `member`'s, live for `liveMs`, deletes its rows of `left`, and returns for each
- * scope of `rows` how many other members are live and the longest pause one of them has. A pause
+ * scope of `rows` how many other members are live, the longest pause one of them has, and what the
+ * freshest of them has learned of the key's limits. A pause
  * is written and read against the database's clock (now() + ms), so the members' clocks need not agree.
  */
 export async function heartbeat(
@@ -76,17 +82,18 @@ export async function heartbeat(
           gone AS (DELETE FROM llm_limit_member WHERE member = $1 AND scope = ANY($2::text[])),
           written AS (
             INSERT INTO llm_limit_member AS m (scope, member, vendor, base_url, limit_now, in_flight, reason, changed_at, seen_at,
-                                               live_until, paused_until)
+                                               live_until, paused_until, learned)
             SELECT t.scope, $1, t.vendor, t.base_url, t.limit_now, t.in_flight, t.reason, to_timestamp(t.changed_ms / 1000.0), now(),
                    now() + $10 * interval '1 millisecond',
-                   CASE WHEN t.pause_ms > 0 THEN now() + t.pause_ms * interval '1 millisecond' END
-            FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::float8[], $11::float8[])
-                 AS t(scope, vendor, base_url, limit_now, in_flight, reason, changed_ms, pause_ms)
+                   CASE WHEN t.pause_ms > 0 THEN now() + t.pause_ms * interval '1 millisecond' END, t.learned
+            FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::float8[], $11::float8[], $12::jsonb[])
+                 AS t(scope, vendor, base_url, limit_now, in_flight, reason, changed_ms, pause_ms, learned)
             ON CONFLICT (scope, member) DO UPDATE SET limit_now = excluded.limit_now, in_flight = excluded.in_flight,
               reason = excluded.reason, changed_at = excluded.changed_at, seen_at = excluded.seen_at,
-              live_until = excluded.live_until, paused_until = excluded.paused_until)
+              live_until = excluded.live_until, paused_until = excluded.paused_until, learned = excluded.learned)
      SELECT scope, count(*)::int AS others,
-            greatest(0, coalesce(extract(epoch FROM max(paused_until) - now()) * 1000, 0))::float8 AS pause_ms
+            greatest(0, coalesce(extract(epoch FROM max(paused_until) - now()) * 1000, 0))::float8 AS pause_ms,
+            (array_agg(learned ORDER BY seen_at DESC) FILTER (WHERE learned IS NOT NULL))[1] AS learned
      FROM llm_limit_member
      WHERE scope = ANY($3::text[]) AND member <> $1 AND live_until > now()
      GROUP BY scope`,
@@ -102,9 +109,10 @@ export async function heartbeat(
       rows.map((r) => r.changedAt),
       liveMs,
       rows.map((r) => r.pauseMs),
+      rows.map((r) => (r.learned ? JSON.stringify(r.learned) : null)),
     ],
-  )) as { scope: string; others: number; pause_ms: number }[];
-  return new Map(found.map((r) => [r.scope, { others: r.others, pauseMs: r.pause_ms }]));
+  )) as { scope: string; others: number; pause_ms: number; learned: LearnedLimits | null }[];
+  return new Map(found.map((r) => [r.scope, { others: r.others, pauseMs: r.pause_ms, learned: r.learned }]));
 }
 
 /** Deletes every row of `member` (a process leaving: the others take its share at their next heartbeat). */

@@ -66,7 +66,8 @@ export function sharedVendorQueue(cluster: ClusterShare, queue: PQueue, vendor: 
       inFlight: queue.pending,
       reason,
       changedAt,
-      pauseMs: 0, // the fixed caps know no vendor pauses (a key's limiter does)
+      pauseMs: 0, // the fixed caps know no vendor pauses nor learn limits (a key's limiter does)
+      learned: null,
     }),
     busy: () => active > 0,
     onMembers: (members) => {
@@ -76,6 +77,8 @@ export function sharedVendorQueue(cluster: ClusterShare, queue: PQueue, vendor: 
       changedAt = Date.now();
     },
     onPause: () => {},
+    onLearned: () => {},
+    warm: () => false,
   });
   return {
     async add(task, options) {
