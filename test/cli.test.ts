@@ -125,6 +125,9 @@ describe("note-eval CLI against a running server", () => {
     for (const m of defaults) {
       expect(m.resolvedModel).not.toBe("");
       expect(list.stdout).toMatch(new RegExp(`${m.vendor}\\s+default\\s+${m.resolvedModel.replace(/\./g, "\\.")}\\s+yes`));
+      // Where its calls go: the server's base URL for the vendor, said to be the server's.
+      const endpoint = m.vendor === "openai" ? fake.openaiBaseUrl : fake.anthropicBaseUrl;
+      expect(list.stdout).toContain(`yes  ${endpoint} (server's)`);
     }
     expect(list.stderr).toBe("");
 

@@ -79,7 +79,7 @@ export async function modelsSetKey({ io, client, args }: CommandContext): Promis
 export async function modelsList({ io, client, args }: CommandContext): Promise<number> {
   const { values } = parse(args, { vendor: { type: "string" }, json: { type: "boolean" } });
   const { models } = await client.request(
-    `query($v: String) { models(vendor: $v) { id vendor displayName model baseUrl hasApiKey resolvedModel endOfLife deprecation } }`,
+    `query($v: String) { models(vendor: $v) { id vendor displayName model baseUrl resolvedBaseUrl hasApiKey resolvedModel endOfLife deprecation } }`,
     {
       v: values.vendor ?? null,
     },
@@ -93,7 +93,15 @@ export async function modelsList({ io, client, args }: CommandContext): Promise<
     table([
       // NAME is the row's name ("default" follows the server's configured default); MODEL is what it calls.
       ["ID", "VENDOR", "NAME", "MODEL", "KEY", "BASE URL"],
-      ...models.map((m: any) => [m.id, m.vendor, m.displayName, m.resolvedModel, m.hasApiKey ? "yes" : "no", m.baseUrl ?? ""]),
+      // BASE URL: where its calls go; "(server's)" when that is the server's setting, not the row's own.
+      ...models.map((m: any) => [
+        m.id,
+        m.vendor,
+        m.displayName,
+        m.resolvedModel,
+        m.hasApiKey ? "yes" : "no",
+        m.baseUrl ? m.resolvedBaseUrl : `${m.resolvedBaseUrl} (server's)`,
+      ]),
     ]),
   );
   printModelWarnings(io, models);
