@@ -105,7 +105,7 @@ test("each vendor key's limit, its processes and the reason of its last change s
   const screen = new Screen();
   new ProgressView({ out: screen }).update({ ...snapshot(2), limits });
   expect(screen.rows).toContain(
-    "openai http://127.0.0.1:8787/v1: limit 16 across 2 processes (halved to 8 on a 429; paused 1000 ms)",
+    "openai http://127.0.0.1:8787/v1: limit 16 across 2 processes, halved to 8 on a 429; paused 1000 ms",
   );
   let plain = "";
   const out = new Writable({ write: (chunk: Buffer, _e, done) => ((plain += String(chunk)), done()) });

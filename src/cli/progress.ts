@@ -80,10 +80,10 @@ function countsLine(label: string, c: JobCounts, width: number): string {
   );
 }
 
-/** "openai http://127.0.0.1:8787/v1: limit 16 across 2 processes (halved to 16 on a 429; …)" */
+/** "openai http://127.0.0.1:8787/v1: limit 16 across 2 processes, halved to 16 on a 429; …" (reasons hold parentheses of their own) */
 export function formatLimit(l: KeyLimitSnapshot): string {
   const across = l.processes > 1 ? ` across ${l.processes} processes` : "";
-  return `${l.vendor} ${l.baseUrl}: limit ${l.limit}${across}${l.reason ? ` (${l.reason})` : ""}`;
+  return `${l.vendor} ${l.baseUrl}: limit ${l.limit}${across}${l.reason ? `, ${l.reason}` : ""}`;
 }
 
 /** " (run: $0.1200 of $5.0000 budget)" for a run with a budget, else "". */
