@@ -19,6 +19,8 @@ export interface KeyTimeline {
   lastMs: number;
   /** From the key's first request until a 1 s window of admitted requests holds 90 % of R or of T. */
   rampMs: number;
+  /** When requests were answered 429 (ms since the start mutation). */
+  refusedMs: number[];
   /** The longest time without an admitted request between the first and the last. */
   longestGapMs: number;
   /** Admitted requests and tokens in each second since the start mutation. */
@@ -78,7 +80,8 @@ export function timeline(
     const windows = 1 + (last - first) / limits.windowMs;
     const sumTokens = admitted.reduce((s, r) => s + r.tokens, 0);
     const unusedAtEnd = Math.min(windows - admitted.length / limits.requests, windows - sumTokens / limits.tokens);
-    keys[vendor] = { firstMs: first - t0, lastMs: last - t0, rampMs, longestGapMs, perSecond, unusedAtEnd };
+    const refusedMs = mine.filter((r) => r.status === 429).map((r) => r.receivedAt - t0);
+    keys[vendor] = { firstMs: first - t0, lastMs: last - t0, rampMs, refusedMs, longestGapMs, perSecond, unusedAtEnd };
   }
   const firstRequest = Math.min(...generation.map((r) => r.receivedAt));
   const lastRequest = Math.max(...generation.map((r) => r.receivedAt));

@@ -5,7 +5,9 @@
  *
  * - adaptive: workers 64, the adaptive limits on (the default);
  * - fixed 3: workers 3 without adaptation (the existing tool's default);
- * - fixed 64: workers 64 without adaptation (LLM_ADAPTIVE_LIMITS=false).
+ * - fixed 64: workers 64 without adaptation (LLM_ADAPTIVE_LIMITS=false);
+ * - adaptive-2 (only with `--modes adaptive-2`): an `all` and a `worker` process, 32 workers each,
+ *   sharing the keys' limits through Postgres.
  *
  * Figures per mode: efficiency = the limit's lower bound on the wall time ÷ the measured wall time
  * (start mutation to the run's end), the share of requests answered 429, the jobs that failed (and
@@ -27,7 +29,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { gitCommit, type Database, type FakeVendor, type ServerChild } from "./lib/env";
-import { sleep } from "./lib/proc";
+import { cpuMs, sleep } from "./lib/proc";
 import { round, spread, type Spread } from "./lib/stats";
 import { timeline, type Timeline } from "./ratelimit-timeline";
 import { createExperiment, plannedJobs, startRun, type ExperimentShape, type Seed } from "./lib/workload";
@@ -42,16 +44,26 @@ export interface RateLimitSettings {
 export const RATE_LIMITS: RateLimitSettings = { requests: 50, tokens: 50_000, windowMs: 1000, latencyMs: 200 };
 
 export interface RateLimitMode {
-  name: "adaptive" | "fixed-3" | "fixed-64";
+  name: "adaptive" | "fixed-3" | "fixed-64" | "adaptive-2";
+  /** The run's workers: per process (each process's driver takes that many jobs of each kind). */
   workers: number;
   adaptive: boolean;
+  /** Server processes on the run: 1 (`all`), or 2 (`all` + a `worker` sharing the keys' limits). */
+  processes: 1 | 2;
 }
 
 export const MODES: RateLimitMode[] = [
-  { name: "adaptive", workers: 64, adaptive: true },
-  { name: "fixed-3", workers: 3, adaptive: false },
-  { name: "fixed-64", workers: 64, adaptive: false },
+  { name: "adaptive", workers: 64, adaptive: true, processes: 1 },
+  { name: "fixed-3", workers: 3, adaptive: false, processes: 1 },
+  { name: "fixed-64", workers: 64, adaptive: false, processes: 1 },
+  // Only when asked (--modes adaptive-2): the cluster's sharing of limits, 429 pauses and learned
+  // limits on the same workload, 32 workers in each of two processes. The worker process finds the
+  // run within RUN_POLL_MS (100 ms), so it joins keys the `all` process already uses.
+  { name: "adaptive-2", workers: 32, adaptive: true, processes: 2 },
 ];
+
+/** The modes a plain `--only ratelimit` runs. */
+const DEFAULT_MODES: RateLimitMode["name"][] = ["adaptive", "fixed-3", "fixed-64"];
 
 export interface RateLimitRep {
   mode: RateLimitMode["name"];
@@ -73,6 +85,8 @@ export interface RateLimitRep {
   admitted: Record<string, { requests: number; tokens: number }>;
   /** Where the wall time went (./ratelimit-timeline.ts). */
   timeline: Timeline;
+  /** CPU ms the `worker` process (adaptive-2) spent over the run: it took part when this is seconds, not ms. */
+  workerCpuMs: number | null;
   loadAverage1m: [start: number, end: number];
 }
 
@@ -131,12 +145,18 @@ export async function rateLimitRun(
 ): Promise<RateLimitRep> {
   await fake.admin("POST", "reset");
   await fake.admin("POST", "latency", { ms: limits.latencyMs });
-  const s = await startServer(`ratelimit-${mode.name}-${rep}`, { LLM_ADAPTIVE_LIMITS: String(mode.adaptive) });
+  const env = { LLM_ADAPTIVE_LIMITS: String(mode.adaptive) };
+  const s = await startServer(`ratelimit-${mode.name}-${rep}`, env);
+  const worker =
+    mode.processes === 2
+      ? await startServer(`ratelimit-${mode.name}-${rep}-worker`, { ...env, ROLE: "worker", RUN_POLL_MS: "100" })
+      : null;
   try {
     const experimentId = await createExperiment(s.api, seed, `bench-ratelimit-${mode.name}-${rep}`, shape);
     // Fresh buckets for the run: the seeding and set-up above made no vendor calls, but a reset is cheap.
     await fake.admin("POST", "rate-limits", { requests: limits.requests, tokens: limits.tokens, windowMs: limits.windowMs });
     const load0 = os.loadavg()[0];
+    const workerCpu0 = worker ? cpuMs(worker.child.proc.pid!) : 0;
     const { t0, wallMs } = await runToEnd(db, s, experimentId, mode.workers);
     const load1 = os.loadavg()[0];
     const { requests } = await fake.admin<{ requests: LoggedRequest[] }>("GET", "requests");
@@ -179,11 +199,14 @@ export async function rateLimitRun(
         t0 + wallMs,
         limits,
       ),
+      workerCpuMs: worker ? cpuMs(worker.child.proc.pid!) - workerCpu0 : null,
       loadAverage1m: [load0, load1],
     };
   } finally {
+    await worker?.child.stop();
     await s.child.stop();
-    await fake.admin("POST", "rate-limits", null);
+    // Not to hide the error that brought us here when the fake vendor is gone too.
+    await fake.admin("POST", "rate-limits", null).catch(() => undefined);
   }
 }
 
@@ -208,7 +231,7 @@ export async function rateLimitScenario(
   options: RateLimitOptions,
 ): Promise<boolean> {
   const limits = options.limits ?? RATE_LIMITS;
-  const modes = MODES.filter((m) => !options.modes || options.modes.includes(m.name));
+  const modes = MODES.filter((m) => (options.modes ?? DEFAULT_MODES).includes(m.name));
   const reps: RateLimitRep[] = [];
   for (let rep = 1; rep <= options.reps; rep++) {
     for (const mode of modes) {
@@ -226,6 +249,7 @@ export async function rateLimitScenario(
         {
           workers: mode.workers,
           adaptive: mode.adaptive,
+          processes: mode.processes,
           efficiency: spread(mine.map((r) => r.efficiency)),
           strictEfficiency: spread(mine.map((r) => r.strictEfficiency)),
           share429: spread(mine.map((r) => r.share429)),
