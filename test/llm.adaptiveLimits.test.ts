@@ -122,6 +122,17 @@ test("a 429 counts the older requests in flight as counted: the bucket is read e
   expect(Date.now() - started).toBeLessThan(400);
 });
 
+test("a retry-after of a day pauses the key for 10 minutes at most, heard from the vendor or from another process", () => {
+  const limiter = new AdaptiveLimiter(8);
+  limiter.rateLimited(86_400_000, { requests: { limit: 10, remaining: 0, resetMs: 100 } });
+  expect(limiter.vendorPauseMs()).toBeLessThanOrEqual(600_000);
+  expect(limiter.state().reason).toBe("paused 600000 ms on a 429 (retry-after); pacing by the vendor's headers");
+  const other = new AdaptiveLimiter(8);
+  other.pauseFor(86_400_000, "another process on the key got a 429 (retry-after)");
+  expect(other.state().reason).toBe("paused 600000 ms: another process on the key got a 429 (retry-after)");
+  expect(other.vendorPauseMs()).toBe(0); // heard, not its own: not written back to its row
+});
+
 test("token estimates are scaled by what the vendor's headers say it charged", () => {
   const calibration = new TokenCalibration();
   // The vendor charges 1.2× our estimates: 1,200 per 1,000 estimated, no refill.

@@ -1,7 +1,7 @@
 /** Exponential backoff with full jitter, and a sleep that an AbortSignal cuts short. */
 
 /** Retry-After values beyond this are not waited for in full (a misbehaving proxy could say a day). */
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /**
  * Delay before retry number `retry` (0 = the first retry): the vendor's Retry-After when it sent one,

@@ -18,7 +18,7 @@
  *
  * `state()` says the current limit and why it last changed, for progress.
  */
-import { sleep } from "../backoff";
+import { MAX_RETRY_AFTER_MS, sleep } from "../backoff";
 import type { RateSnapshot, RateWindow } from "./headers";
 import { TokenCalibration } from "./token-calibration";
 
@@ -364,7 +364,9 @@ export class AdaptiveLimiter {
     this.calibration.refused();
     this.answered = true;
     const now = Date.now();
-    const pause = retryAfterMs ?? 1000;
+    // Capped as the transport's backoff is: a proxy's retry-after of a day would stop the key, and
+    // through the cluster's rows (./cluster-share.ts) every process on it.
+    const pause = Math.min(retryAfterMs ?? 1000, MAX_RETRY_AFTER_MS);
     if (snapshot.requests || snapshot.tokens) {
       // The headers pace the key: a 429 here is an error in the level read from them (timing, an
       // estimate), not too many requests in flight, and the next answer corrects the level. Halving
@@ -392,6 +394,7 @@ export class AdaptiveLimiter {
    * instead of each sending into it.
    */
   pauseFor(ms: number, why: string): void {
+    ms = Math.min(ms, MAX_RETRY_AFTER_MS); // a row is another process's word: bounded like a vendor's
     const until = Date.now() + ms;
     if (until <= this.pausedUntil) return;
     this.pausedUntil = until;
