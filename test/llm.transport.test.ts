@@ -133,7 +133,9 @@ describe.each(BOTH_VENDORS)("transport through the %s SDK", (vendor) => {
   });
 
   it("caps requests in flight per vendor", async () => {
-    server.setLatency(40);
+    // Long enough that requests sent together overlap at the vendor even on a loaded machine (at
+    // 40 ms, load 14 once saw the uncapped vendor's 4 requests not all in flight at once).
+    server.setLatency(250);
     const env: Record<string, string> =
       vendor === "openai" ? { OPENAI_MAX_CONCURRENCY: "2" } : { ANTHROPIC_MAX_CONCURRENCY: "2" };
     const clients = clientsWith(env);
