@@ -20,6 +20,13 @@ class Me {
 
   @Field({ description: "viewer, reviewer, runner or admin" })
   role!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The person this token reviews rubrics as, bound by its first decision; null before it, and for admin tokens (anyone)",
+  })
+  reviewer!: string | null;
 }
 
 const AUDIT_PAGE_MAX = 500;
@@ -28,8 +35,9 @@ const AUDIT_PAGE_MAX = 500;
 export class TokenResolver {
   @Authorized("viewer")
   @Query(() => Me, { description: "Who the caller is" })
-  me(@Ctx() { principal }: Context): Me {
-    return { name: principal!.name, role: principal!.role };
+  async me(@Ctx() { principal, tokens }: Context): Promise<Me> {
+    const reviewer = principal!.role === "admin" ? null : await tokens.reviewerOf(principal!.tokenId);
+    return { name: principal!.name, role: principal!.role, reviewer };
   }
 
   @Authorized("admin")

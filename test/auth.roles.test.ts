@@ -145,7 +145,10 @@ describe("roles", () => {
         i: { rubricId: llm, reviewer },
       });
     const ana = await t.makeToken("reviewer", "ana");
+    const reviewsAs = async (token: string) => dataOf(await t.gqlAs(token, `{ me { reviewer } }`)).me.reviewer;
+    expect(await reviewsAs(ana)).toBeNull();
     expect(dataOf(await accept(ana, "ana@example.com")).acceptRubric).toEqual({ humanAuthors: 1, eligible: false });
+    expect(await reviewsAs(ana)).toBe("ana@example.com"); // the dashboard fills the reviewer in from it
 
     const asBen = await accept(ana, "ben@example.com");
     expect(errorCodeOf(asBen)).toBe("FORBIDDEN");
@@ -171,6 +174,7 @@ describe("roles", () => {
     // Ben, with a token of his own, makes it eligible; the tokens list says whom each token signs as.
     const ben = await t.makeToken("reviewer", "ben");
     expect(dataOf(await accept(ben, "ben@example.com")).acceptRubric).toEqual({ humanAuthors: 2, eligible: true });
+    expect(await reviewsAs(t.adminToken)).toBeNull(); // admin tokens sign as anyone
     const listed = dataOf(await t.gql(`{ tokens { reviewer } }`)).tokens.map((r: { reviewer: string | null }) => r.reviewer);
     expect(listed).toEqual(expect.arrayContaining(["ana@example.com", "ben@example.com"]));
   });

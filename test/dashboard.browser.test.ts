@@ -6,8 +6,9 @@
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
-import { startTestApp, type TestApp } from "./support/app";
+import { dataOf, startTestApp, type TestApp } from "./support/app";
 import { openBrowserPage, SCREENSHOTS } from "./support/browser";
+import { RUBRIC } from "./support/fixtures";
 import { seedExperiment, TWO_COMBINATIONS } from "./support/experiment";
 
 /** Runs the IDE's current tab and returns the result once it names `field`. */
@@ -156,5 +157,29 @@ describe("dashboard in headless Chromium", () => {
     expect(await runInIde(page, "experimentProgress")).toMatch(/"expected":\s*\d+/);
     // Script errors and CSP refusals ("Refused to load/execute ...") are console errors.
     expect(pageErrors).toEqual([]);
+  });
+
+  test("a reviewer whose token is bound finds their email filled in, and fixed, on a case's review page", async () => {
+    const caseId = dataOf(await t.gql(`mutation { importCase(input: {name: "bound-reviewer", transcript: []}) { id } }`))
+      .importCase.id;
+    const rubricId = dataOf(
+      await t.gql(`mutation($c: Int!, $r: JSON!) { addRubric(input: {caseId: $c, author: "llm", rubric: $r}) { id } }`, {
+        c: caseId,
+        r: RUBRIC,
+      }),
+    ).addRubric.id;
+    const ana = await t.makeToken("reviewer", "ana in the browser");
+    const accepted = await t.gqlAs(
+      ana,
+      `mutation { acceptRubric(input: {rubricId: ${rubricId}, reviewer: "ana@browser.example"}) { eligible } }`,
+    );
+    expect(accepted.errors).toBeUndefined();
+
+    const origin = new URL(t.app.server.url).origin;
+    await page.goto(`${origin}/login?token=${ana}&next=${encodeURIComponent(`/#/cases/${caseId}`)}`);
+    await page.waitForSelector("#reviewer[readonly]");
+    expect(await page.locator("#reviewer").inputValue()).toBe("ana@browser.example");
+    expect(pageErrors).toEqual([]);
+    await page.goto(`${origin}/login?token=${t.adminToken}`); // the page is the admin's again
   });
 });

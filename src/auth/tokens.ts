@@ -92,6 +92,14 @@ export class TokenService {
     );
   }
 
+  /** The person the token reviews as (see reviewAs), or null before its first decision. */
+  async reviewerOf(tokenId: number): Promise<string | null> {
+    const [row] = (await this.db.query(`SELECT reviewer FROM api_token WHERE id = $1`, [tokenId])) as {
+      reviewer: string | null;
+    }[];
+    return row?.reviewer ?? null;
+  }
+
   /** The principal a raw token stands for, or undefined when it is unknown or revoked. */
   async verify(token: string): Promise<Principal | undefined> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;

@@ -7,14 +7,21 @@ import { app, h, table } from "../dom.js";
 
 const REVIEWER_KEY = "note-eval.reviewer";
 
-/** The reviewer's email, kept in this browser between visits. */
-function reviewerInput() {
+/**
+ * The reviewer's email: the one the signed-in token reviews as once it is bound (fixed: the server
+ * refuses any other), else the one kept in this browser between visits.
+ */
+function reviewerInput(bound) {
   const input = h("input", {
     type: "email",
     id: "reviewer",
     placeholder: "you@example.com",
-    value: localStorage.getItem(REVIEWER_KEY) ?? "",
+    value: bound ?? localStorage.getItem(REVIEWER_KEY) ?? "",
   });
+  if (bound) {
+    input.readOnly = true;
+    input.title = "Your token reviews as this person; another reviewer needs a token of their own";
+  }
   input.addEventListener("change", () => localStorage.setItem(REVIEWER_KEY, input.value.trim()));
   return input;
 }
@@ -99,13 +106,13 @@ function criteriaEditor(criteria) {
 }
 
 export async function caseReviewView(caseId) {
-  const { case: kase } = await gql(
-    `query($c: Int!) { case(id: $c) { id name transcript limitedChart humanAuthors eligible
+  const { case: kase, me } = await gql(
+    `query($c: Int!) { me { reviewer } case(id: $c) { id name transcript limitedChart humanAuthors eligible
       rubrics { id author validation parentRubricId comments rubric { criterion weight sense } } } }`,
     { c: caseId },
   );
   if (!kase) return app.replaceChildren(h("h1", {}, `Case ${caseId} not found`));
-  const reviewer = reviewerInput();
+  const reviewer = reviewerInput(me.reviewer);
   const status = h(
     "p",
     { id: "eligibility", class: kase.eligible ? "ok" : "muted", "data-eligible": String(kase.eligible) },
