@@ -229,6 +229,22 @@ describe("RunDriver", () => {
     expect(store.of("note", "planned")).toHaveLength(2);
   });
 
+  test("a later stop shortens the grace of an earlier one: a shutdown during a budget stop's 10 minutes cuts the calls", async () => {
+    const store = new MemoryJobStore();
+    for (let i = 0; i < 2; i++) store.addNote(EXPERIMENT, 0);
+    const { driver } = makeDriver(store, (_kind, _id, signal) => untilAborted(signal));
+    const outcome = driver.drive();
+    while (store.of("note", "running").length < 2) await tick(1);
+    driver.stop(RunStatus.paused, "paused before passing the budget", 10 * 60_000);
+    await tick();
+    expect(store.of("note", "running")).toHaveLength(2); // paid for: they may finish
+    driver.stop(RunStatus.interrupted, "the server shut down", 30);
+    // The first stop decides the status; the calls are cut at the second's grace, not the first's.
+    expect(await outcome).toEqual({ status: RunStatus.paused, error: "paused before passing the budget" });
+    expect(store.of("note", "planned")).toHaveLength(2);
+    for (const job of store.of("note", "planned")) expect(job.errors).toEqual([expect.objectContaining({ kind: "interrupted" })]);
+  });
+
   test("a strategy's StopRunError stops the run with its status and reason, and the attempt does not count", async () => {
     const store = new MemoryJobStore();
     const job = store.addNote(EXPERIMENT, 0);

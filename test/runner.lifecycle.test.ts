@@ -126,6 +126,35 @@ describe("run lifecycle", () => {
     ]);
   });
 
+  test("a run paused by another process (a budget or a quota) lets this process's calls in flight finish: they are paid for", async () => {
+    const seeded = await seedExperiment(t, fake, { name: "paused-elsewhere", cases: 2 }); // 2 notes
+    const id = seeded.experimentId;
+    fake.setLatency(3000); // longer than the runner's 1 s heartbeat, which notices the pause
+    const run = await startRun(t, id, "workers: 2, maxAttempts: 2");
+    const running = () =>
+      countRows(t, `SELECT count(*) FROM experiment_result WHERE experiment_id = $1 AND status = 'running'`, [id]);
+    const atVendor = () => fake.stats().inFlight.openai + fake.stats().inFlight.anthropic;
+    await waitUntil(async () => (await running()) === 2 && atVendor() === 2);
+    // What another process's budget stop writes; this process learns it at its next heartbeat.
+    await t.app.db.query(`UPDATE experiment_run SET status = 'paused', error = 'paused elsewhere' WHERE id = $1`, [run.id]);
+    await waitUntil(async () => (await running()) === 0);
+    expect(
+      await countRows(t, `SELECT count(*) FROM experiment_result WHERE experiment_id = $1 AND status = 'succeeded'`, [id]),
+    ).toBe(2);
+    const cutShort = await countRows(
+      t,
+      `SELECT count(*) FROM experiment_result r, jsonb_array_elements(r.errors) e
+        WHERE r.experiment_id = $1 AND e->>'kind' = 'interrupted'`,
+      [id],
+    );
+    expect(cutShort).toBe(0);
+    // Nothing new starts on a paused run: the notes' grades wait for the next start.
+    expect(
+      await countRows(t, `SELECT count(*) FROM experiment_result_score WHERE experiment_id = $1 AND status <> 'planned'`, [id]),
+    ).toBe(0);
+    expect(await waitForRunEnd(t, run.id)).toBe("paused");
+  });
+
   test("two concurrent starts give one run and one CONFLICT", async () => {
     const seeded = await seedExperiment(t, fake, { name: "concurrent", cases: 2 });
     fake.setLatency(30);

@@ -50,6 +50,13 @@ import type { DriveOutcome, EndStatus, JobEventType, JobKind, JobOfKind, Progres
 import { JOB_KINDS, unreachable } from "./types";
 
 /**
+ * How long the calls in flight when a run pauses (a budget, a quota) may finish: they are paid for
+ * (reserved under the budget), and each is bounded by the LLM timeouts anyway. A shutdown or a
+ * cancel meanwhile cuts them at its own grace (RunDriver.stop).
+ */
+export const PAID_CALLS_GRACE_MS = 10 * 60_000;
+
+/**
  * Thrown by a strategy's attempt to stop the whole run (e.g. a refused API key): the attempt does not
  * count. `graceMs` lets the other calls in flight finish for that long (a budget stop: they are paid for).
  */
@@ -111,7 +118,7 @@ type Mode =
   | { name: "settling" }
   | { name: "waiting"; timer: NodeJS.Timeout }
   | { name: "outage"; graceTimer: NodeJS.Timeout }
-  | { name: "draining"; outcome: DriveOutcome; graceTimer: NodeJS.Timeout | undefined }
+  | { name: "draining"; outcome: DriveOutcome; graceTimer: NodeJS.Timeout | undefined; abortAt: number }
   | { name: "settled"; outcome: DriveOutcome };
 
 export type ModeName = Mode["name"];
@@ -188,9 +195,16 @@ export class RunDriver {
     switch (this.mode.name) {
       case "settled":
         return;
-      case "draining":
+      case "draining": {
+        // A later stop may cut the grace short (a SIGTERM, or a cancel, during a budget stop's grace).
+        const abortAt = Date.now() + graceMs;
+        if (abortAt >= this.mode.abortAt) return;
+        clearTimeout(this.mode.graceTimer);
+        this.mode.abortAt = abortAt;
+        this.mode.graceTimer = graceMs > 0 ? setTimeout(() => this.abortCalls(), graceMs) : undefined;
         if (graceMs === 0) this.abortCalls();
         return;
+      }
       case "waiting":
         clearTimeout(this.mode.timer);
         break;
@@ -205,7 +219,7 @@ export class RunDriver {
         unreachable(this.mode);
     }
     const graceTimer = graceMs > 0 ? setTimeout(() => this.abortCalls(), graceMs) : undefined;
-    this.mode = { name: "draining", outcome: { status, error }, graceTimer };
+    this.mode = { name: "draining", outcome: { status, error }, graceTimer, abortAt: Date.now() + graceMs };
     if (graceMs === 0) this.abortCalls();
     this.advance();
   }

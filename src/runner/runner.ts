@@ -34,7 +34,7 @@ import { makeNoteStrategy } from "./note-strategy";
 import { PgJobStore } from "./pg-job-store";
 import type { RunOptions, RunPlan } from "./plan";
 import { queryProgress } from "./progress";
-import { OUTAGE_ERROR_PREFIX, RunDriver, type DatabaseHealth } from "./run-driver";
+import { OUTAGE_ERROR_PREFIX, PAID_CALLS_GRACE_MS, RunDriver, type DatabaseHealth } from "./run-driver";
 import { insertNoteJobs, replanFailedJobs, updatedRows, type PlannedNote } from "./sql";
 import type { DriveOutcome, EndStatus, Progress, RunEvent, RunEventType } from "./types";
 import { JOB_KINDS, unreachable } from "./types";
@@ -421,8 +421,11 @@ export class Runner {
     );
     for (const { id, status } of rows) {
       if (status === RunStatus.running) continue;
+      // Paused (a budget or a quota, seen by another process): this process's calls in flight are
+      // paid for, so they may finish, as the pausing process's own do. Any other end cuts them now.
+      const graceMs = status === RunStatus.paused ? PAID_CALLS_GRACE_MS : 0;
       this.deps.logger.info(`run ${id} was ended ${status} by another process: stopping here`);
-      this.active.get(id)?.driver.stop(status, null);
+      this.active.get(id)?.driver.stop(status, null, graceMs);
     }
   }
 

@@ -19,7 +19,7 @@ import { LlmError } from "../llm";
 import type { Logger } from "../logger";
 import type { JobStrategies, JobStrategy } from "../runner/job-strategy";
 import type { RunPlan } from "../runner/plan";
-import { StopRunError } from "../runner/run-driver";
+import { PAID_CALLS_GRACE_MS, StopRunError } from "../runner/run-driver";
 import { updatedRows } from "../runner/sql";
 import type { JobKind, JobOfKind } from "../runner/types";
 import { calibrate, costRange, loadExperimentJobs, makeJobEstimator, type JobEstimate } from "./estimate-jobs";
@@ -30,9 +30,6 @@ import { calibrate, costRange, loadExperimentJobs, makeJobEstimator, type JobEst
  * real cost, and would pause far below its budget.
  */
 export const RECALIBRATE_EVERY = 10;
-
-/** How long the calls in flight at a budget stop may finish: they are paid for; each is bounded by the LLM timeouts anyway. */
-export const BUDGET_STOP_GRACE_MS = 10 * 60_000;
 
 const usd = (x: number) => `$${x.toFixed(4)}`;
 
@@ -87,7 +84,7 @@ export function makeBudgetGuard(db: DataSource, prices: LlmConfig["prices"], log
             `paused before passing the budget of ${usd(budget)}: ${usd(refusal.spent)} spent, ${usd(refusal.reserved)} reserved ` +
               `by calls in flight, and the next ${kind} may cost up to ${usd(reserved)}; start the run again with a higher ` +
               `budgetUsd (or none) to go on`,
-            BUDGET_STOP_GRACE_MS,
+            PAID_CALLS_GRACE_MS,
           );
         }
         let cost: number | null = 0;
