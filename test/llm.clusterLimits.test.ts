@@ -7,7 +7,8 @@ import { Pool } from "pg";
 import { makeFakeLlmServer, type FakeLlmServer } from "../src/dev/fake-llm/server";
 import { gradeNote, makeLlmClients, type LlmClients } from "../src/llm";
 import { ClusterShare } from "../src/llm/limits/cluster-share";
-import { displayBaseUrl, keyScope, readKeyLimits, type Query } from "../src/llm/limits/cluster-store";
+import { displayBaseUrl } from "../src/llm/base-url";
+import { keyScope, readKeyLimits, type Query } from "../src/llm/limits/cluster-store";
 import { createTestDatabase } from "./support/database";
 import { SECRET_KEY, specFor, testLlmConfig } from "./support/fake-llm";
 

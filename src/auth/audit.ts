@@ -8,7 +8,7 @@
 import { defaultFieldResolver, GraphQLError, type GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { AuditEvent } from "../../entities/audit-event";
-import { displayBaseUrl } from "../llm/limits/cluster-store";
+import { displayBaseUrl } from "../llm/base-url";
 import type { Logger } from "../logger";
 import type { Principal } from "./principal";
 

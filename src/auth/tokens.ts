@@ -8,7 +8,7 @@ import { IsNull, type DataSource } from "typeorm";
 import { ApiToken } from "../../entities/api-token";
 import { GraphQLError } from "graphql";
 import { badInput, notFoundMessage } from "../errors";
-import { updatedRows } from "../runner/sql";
+import { updatedRows } from "../db/updated-rows";
 import type { Principal } from "./principal";
 import { isRole, ROLES, type Role } from "./roles";
 

@@ -1,8 +1,7 @@
 /**
  * Reads of an experiment's progress for the events delivered on a process: each event must carry
- * progress read after its change was committed. A read per batch of events, all waiting in line,
- * cost a cross-process p99 of 217 ms against 144 ms before under load; a read at most every 20 ms,
- * each event waiting for the next one, cost p50 18 / p99 44 ms at load 3–5 (docs/benchmark.md).
+ * progress read after its change was committed, and a burst of events must not become a burst of
+ * reads (what the alternatives cost: docs/benchmark.md).
  */
 
 /** The least time between the starts of two progress reads for events of one topic. */

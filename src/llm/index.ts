@@ -17,7 +17,7 @@ export { NOTE_ITEM_TYPES } from "./types";
 export { LlmError } from "./errors";
 export type { LlmErrorKind, RunStop } from "./errors";
 export { makeLlmClients, resolveBaseUrl, resolveModelName } from "./clients";
-export { displayBaseUrl } from "./limits/cluster-store";
+export { displayBaseUrl } from "./base-url";
 export type { LlmClients } from "./clients";
 export { generateNote, transcriptCycles } from "./note";
 export { gradeNote, scoreCriteria } from "./grade";

@@ -20,7 +20,8 @@ import type {
   OutcomeOfKind,
   UnfinishedJobs,
 } from "./job-store";
-import { JOB_TABLE, toEntityShape, updatedRows } from "./sql";
+import { updatedRows } from "../db/updated-rows";
+import { JOB_TABLE, toEntityShape } from "./sql";
 import type { GradeJob, JobKind, JobOfKind, NoteJob } from "./types";
 
 type Db = Pick<EntityManager, "query">;

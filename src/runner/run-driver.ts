@@ -201,8 +201,7 @@ export class RunDriver {
         if (abortAt >= this.mode.abortAt) return;
         clearTimeout(this.mode.graceTimer);
         this.mode.abortAt = abortAt;
-        this.mode.graceTimer = graceMs > 0 ? setTimeout(() => this.abortCalls(), graceMs) : undefined;
-        if (graceMs === 0) this.abortCalls();
+        this.mode.graceTimer = this.abortCallsIn(graceMs);
         return;
       }
       case "waiting":
@@ -218,10 +217,22 @@ export class RunDriver {
       default:
         unreachable(this.mode);
     }
-    const graceTimer = graceMs > 0 ? setTimeout(() => this.abortCalls(), graceMs) : undefined;
-    this.mode = { name: "draining", outcome: { status, error }, graceTimer, abortAt: Date.now() + graceMs };
-    if (graceMs === 0) this.abortCalls();
+    const draining: Mode & { name: "draining" } = {
+      name: "draining",
+      outcome: { status, error },
+      graceTimer: undefined,
+      abortAt: Date.now() + graceMs,
+    };
+    this.mode = draining;
+    draining.graceTimer = this.abortCallsIn(graceMs);
     this.advance();
+  }
+
+  /** Aborts the calls in flight after graceMs, or now when it is 0; the timer, to cut it shorter. */
+  private abortCallsIn(graceMs: number): NodeJS.Timeout | undefined {
+    if (graceMs > 0) return setTimeout(() => this.abortCalls(), graceMs);
+    this.abortCalls();
+    return undefined;
   }
 
   /** New jobs of this kind may have been planned: its pool claims again. */

@@ -35,7 +35,8 @@ import { PgJobStore } from "./pg-job-store";
 import type { RunOptions, RunPlan } from "./plan";
 import { queryProgress } from "./progress";
 import { OUTAGE_ERROR_PREFIX, PAID_CALLS_GRACE_MS, RunDriver, type DatabaseHealth } from "./run-driver";
-import { insertNoteJobs, replanFailedJobs, updatedRows, type PlannedNote } from "./sql";
+import { updatedRows } from "../db/updated-rows";
+import { insertNoteJobs, replanFailedJobs, type PlannedNote } from "./sql";
 import type { DriveOutcome, EndStatus, Progress, RunEvent, RunEventType } from "./types";
 import { JOB_KINDS, unreachable } from "./types";
 

@@ -20,7 +20,7 @@ import type { Logger } from "../logger";
 import type { JobStrategies, JobStrategy } from "../runner/job-strategy";
 import type { RunPlan } from "../runner/plan";
 import { PAID_CALLS_GRACE_MS, StopRunError } from "../runner/run-driver";
-import { updatedRows } from "../runner/sql";
+import { updatedRows } from "../db/updated-rows";
 import type { JobKind, JobOfKind } from "../runner/types";
 import { calibrate, costRange, loadExperimentJobs, makeJobEstimator, type JobEstimate } from "./estimate-jobs";
 

@@ -16,7 +16,8 @@
 import type { RateSnapshot, RateWindow } from "./headers";
 import type { AdaptiveLimiter, LearnedLimits, LimiterState } from "./adaptive-limiter";
 import type { ClusterScope, ClusterShare } from "./cluster-share";
-import { displayBaseUrl, keyScope } from "./cluster-store";
+import { displayBaseUrl } from "../base-url";
+import { keyScope } from "./cluster-store";
 import type { Vendor } from "../types";
 
 /** What the request path uses of a key's limiter (src/llm/structured.ts). */

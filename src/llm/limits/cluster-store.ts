@@ -46,20 +46,6 @@ export function keyScope(vendor: Vendor, apiKey: string, baseUrl: string): strin
   return `key:${digest.slice(0, 32)}`;
 }
 
-/**
- * The base URL as rows and progress show it: without user info, query or fragment, where some
- * proxies carry a credential (`https://user:key@proxy/v1`, `...?api-key=...`).
- */
-export function displayBaseUrl(baseUrl: string): string {
-  try {
-    const url = new URL(baseUrl);
-    if (!url.username && !url.password && !url.search && !url.hash) return baseUrl; // as configured
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return "(a base URL that does not parse)";
-  }
-}
-
 export function vendorScope(vendor: Vendor): string {
   return `vendor:${vendor}`;
 }

@@ -26,6 +26,7 @@ const MEMORY = 0.95;
 /** The factor stays within these bounds whatever the headers say. */
 const MIN_FACTOR = 0.5;
 const MAX_FACTOR = 4;
+const bounded = (factor: number) => Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, factor));
 /** Estimated tokens a seeded factor counts for (a few requests of a thousand tokens). */
 const SEED_WEIGHT = 4000;
 /** A bucket above this share of its limit may have been full (not refilling) between two answers. */
@@ -55,14 +56,14 @@ export class TokenCalibration {
     const charged = last.remaining - o.remaining + refillPerMs * (o.at - last.at);
     this.charged = this.charged * MEMORY + charged;
     this.estimated = this.estimated * MEMORY + estimated;
-    this.factor = Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, this.charged / this.estimated));
+    this.factor = bounded(this.charged / this.estimated);
     this.last = o;
   }
 
   /** Starts from a factor another process learnt, weighted as a few requests' worth of evidence. */
   seed(factor: number): void {
     if (!(factor > 0)) return;
-    this.factor = Math.min(MAX_FACTOR, Math.max(MIN_FACTOR, factor));
+    this.factor = bounded(factor);
     this.estimated = SEED_WEIGHT;
     this.charged = this.factor * SEED_WEIGHT;
   }
